@@ -1,0 +1,55 @@
+"""The `earshot` command. Components add subcommands through the "earshot.commands" entry-point
+group (name = "module:register", where register(subparsers) adds one subparser and sets its
+`handler`), so edge never imports cloud, quantize or train."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+from edge import __version__
+from edge.errors import EarshotError
+
+ENTRY_POINT_GROUP = "earshot.commands"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="earshot", description="Edge-first speech recognition.")
+    parser.add_argument("--version", action="version", version=f"earshot {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            register = entry.load()
+        except ImportError as exc:  # a component whose extra is not installed
+            missing = subparsers.add_parser(entry.name, help=f"(unavailable: {exc.name} is not installed)")
+            missing.set_defaults(handler=_unavailable(entry.name, exc))
+            continue
+        register(subparsers)
+    return parser
+
+
+def _unavailable(name: str, exc: ImportError):
+    def handler(args: argparse.Namespace) -> int:
+        raise EarshotError(f"'earshot {name}' needs {exc.name}, which is not installed; "
+                           f"install the matching extra, e.g. pip install 'earshot[{name}]'")
+    return handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except EarshotError as exc:
+        print(f"earshot {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

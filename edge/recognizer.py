@@ -1,0 +1,168 @@
+"""The recognizer: a loaded bundle (shared, heavy) that transcribes arrays, files and streams."""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from edge.audio import TARGET_RATE, check_samples
+from edge.bundle import Bundle, default_bundle_path, load_bundle
+from edge.decoding.decoder import CtcDecoder, Decoded
+from edge.decoding.lm import NgramLM
+from edge.decoding.options import DecoderOptions
+from edge.errors import BundleError
+from edge.frontend import FrontEndConfig, LogMel
+from edge.results import Segment, Timings, Transcript
+from edge.runners import Runner, open_runner
+from edge.vad import VadOptions, find_segments
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizerOptions:
+    """How a bundle is run. Change with dataclasses.replace."""
+
+    runtime: str = "onnx"
+    threads: int = 1
+    decoder: DecoderOptions = field(default_factory=DecoderOptions)
+    vad: VadOptions = field(default_factory=VadOptions)
+    max_window_s: float = 20.0  # clips up to this long go to the model whole; longer ones by VAD
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.max_window_s <= 1.0:
+            raise ValueError(f"max_window_s must be > 1 s, got {self.max_window_s}")
+
+
+class Recognizer:
+    """Transcribes 16 kHz mono float32 audio with one bundle. Thread-safe; share one per process."""
+
+    def __init__(self, bundle: Bundle, runner: Runner, options: RecognizerOptions, variant: str) -> None:
+        if bundle.frontend != _FRONT_END:
+            raise BundleError(f"{bundle.path}: bundle was trained with front-end settings "
+                              f"{_differences(bundle.frontend, _FRONT_END)}; this front end uses "
+                              "the defaults of edge.frontend.FrontEndConfig")
+        self.bundle = bundle
+        self.options = options
+        self.variant = variant
+        self._runner = runner
+        self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
+        self._log_mel = LogMel(bundle.frontend)
+        lm = NgramLM.load(bundle.lm_path) if bundle.lm_path else None
+        self.decoder = CtcDecoder(bundle.tokens, bundle.blank_id, bundle.word_separator, bundle.step_s,
+                                  options.decoder, lm=lm, calibration=bundle.calibration)
+        self.partial_decoder = CtcDecoder(bundle.tokens, bundle.blank_id, bundle.word_separator,
+                                          bundle.step_s, replace(options.decoder, beam=1))
+
+    @classmethod
+    def load(cls, bundle_path: str | Path | None = None, options: RecognizerOptions | None = None,
+             **overrides) -> "Recognizer":
+        """Load a bundle folder (default: the shipped model). `overrides` are RecognizerOptions
+        fields, plus `beam` and `hotwords` as a shortcut for the decoder's."""
+        options = options or RecognizerOptions()
+        decoder_fields = {k: overrides.pop(k) for k in ("beam", "hotwords") if k in overrides}
+        if decoder_fields:
+            overrides["decoder"] = replace(options.decoder, **decoder_fields)
+        options = replace(options, **overrides)
+        bundle = load_bundle(bundle_path or default_bundle_path())
+        variant = bundle.pick_variant(options.runtime)
+        runner = open_runner(bundle.network_path(variant), options.runtime, options.threads)
+        return cls(bundle, runner, options, variant)
+
+    @property
+    def name(self) -> str:
+        return f"{self.bundle.name}:{self.variant}"
+
+    def run_model(self, feats: np.ndarray) -> np.ndarray:
+        """(steps, tokens) CTC log-probabilities of (frames, n_mels) features."""
+        if len(feats) < _MIN_FRAMES:
+            silence = np.log(self.bundle.frontend.log_floor)
+            pad = np.full((_MIN_FRAMES - len(feats), feats.shape[1]), silence, np.float32)
+            feats = np.concatenate([feats, pad])
+        with self._runner_lock:
+            return self._runner(feats)
+
+    def transcribe(self, samples: np.ndarray, sample_rate: int = TARGET_RATE) -> Transcript:
+        """Transcribe a clip; clips longer than max_window_s are cut at VAD segments."""
+        samples = check_samples(samples, sample_rate)
+        duration_s = len(samples) / TARGET_RATE
+        clock = _Clock()
+        if duration_s <= self.options.max_window_s:
+            windows = [(0.0, samples)]
+        else:
+            with clock("vad"):
+                windows = [(s.start_s, s.samples) for s in
+                           _limit_windows(find_segments(samples, self.options.vad), self.options.max_window_s)]
+        decoded: list[tuple[float, float, Decoded]] = []
+        for start_s, window in windows:
+            decoded.append((start_s, start_s + len(window) / TARGET_RATE, self._decode_window(window, start_s, clock)))
+        return self._assemble(decoded, duration_s, clock)
+
+    def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
+        with clock("feature"):
+            feats = self._log_mel(samples)
+        with clock("model"):
+            log_probs = self.run_model(feats)
+        with clock("decode"):
+            return self.decoder.decode(log_probs, offset_s=start_s)
+
+    def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
+        words = tuple(w for _, _, d in decoded for w in d.words)
+        segments = tuple(Segment(start, end, d.text, d.confidence) for start, end, d in decoded)
+        spoken = [d for _, _, d in decoded if d.text]
+        confidence = min((d.confidence for d in spoken), default=0.0)
+        return Transcript(
+            text=" ".join(d.text for d in spoken),
+            confidence=float(confidence),
+            words=words,
+            segments=segments,
+            timings=Timings(feature_ms=clock.ms["feature"], model_ms=clock.ms["model"],
+                            decode_ms=clock.ms["decode"], vad_ms=clock.ms["vad"], duration_s=duration_s),
+            model=self.bundle.name,
+            runtime=self.options.runtime,
+        )
+
+    def session(self) -> "RecognizerSession":
+        from edge.session import RecognizerSession
+
+        return RecognizerSession(self)
+
+
+_FRONT_END = FrontEndConfig()
+_MIN_FRAMES = 16  # the conv stack needs a few frames; pad very short windows with silence
+
+
+def _differences(a: FrontEndConfig, b: FrontEndConfig) -> str:
+    da, db = a.to_dict(), b.to_dict()
+    return ", ".join(f"{k}={da[k]} (expected {db[k]})" for k in da if da[k] != db[k])
+
+
+def _limit_windows(segments, max_window_s: float):
+    """Split VAD segments longer than max_window_s into pieces the model can take whole."""
+    for segment in segments:
+        step = int(max_window_s * TARGET_RATE)
+        for offset in range(0, len(segment.samples), step):
+            piece = segment.samples[offset:offset + step]
+            if len(piece) >= TARGET_RATE // 10:
+                yield replace(segment, start_s=segment.start_s + offset / TARGET_RATE,
+                              end_s=segment.start_s + (offset + len(piece)) / TARGET_RATE, samples=piece)
+
+
+class _Clock:
+    """Accumulates wall time per stage in milliseconds."""
+
+    def __init__(self) -> None:
+        self.ms = {"feature": 0.0, "model": 0.0, "decode": 0.0, "vad": 0.0}
+
+    @contextmanager
+    def __call__(self, stage: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[stage] += (time.perf_counter() - start) * 1000.0

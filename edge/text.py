@@ -1,0 +1,33 @@
+"""Text normalisation: the one function every transcript and reference goes through before scoring."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from num2words import num2words
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
+_NOT_WORD = re.compile(r"[^a-z' ]+")
+_SPACES = re.compile(r"\s+")
+_STRAY_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+
+
+def normalize_text(text: str) -> str:
+    """Lowercase words separated by single spaces, as the references are written.
+
+    Steps: Unicode NFKC; curly apostrophes become '; ordinals (21st) and numbers (42, 3.5) are
+    spelled out in English words without hyphens or commas ("twenty one", "three point five");
+    "&" becomes "and", "%" becomes "percent"; everything but a-z, apostrophes inside words and
+    spaces becomes a space; whitespace collapses. Apostrophes are kept inside words (don't).
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ").replace("%", " percent ")
+    text = _ORDINAL.sub(lambda m: " " + num2words(int(m.group(1)), to="ordinal") + " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _NUMBER.sub(lambda m: " " + num2words(float(m.group()) if "." in m.group() else int(m.group())) + " ", text)
+    text = text.replace("-", " ")
+    text = _NOT_WORD.sub(" ", text)
+    text = _STRAY_APOSTROPHE.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
