@@ -1,0 +1,1 @@
+"""earshot's prediction server: auth, limits, larger recognizers, voice search, telemetry, metrics."""

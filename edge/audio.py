@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def _decode(handle, name: str, max_duration_s: float, target_rate: int) -> Audio
         handle.seek(0)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioInputError(f"{name}: not a readable audio file ({_reason(exc)})") from None
+    if info.format == "WAV":
+        _check_wav_length(handle, name)
     if info.format not in SUPPORTED_FORMATS:
         raise AudioInputError(f"{name}: unsupported format {info.format}; use WAV, FLAC or OGG")
     if not MIN_RATE <= info.samplerate <= MAX_RATE:
@@ -104,6 +107,28 @@ def check_samples(samples: np.ndarray, sample_rate: int, expected_rate: int = TA
     if not np.isfinite(samples).all():
         raise AudioFormatError("samples contain NaN or infinite values")
     return samples.astype(np.float32, copy=False)
+
+
+def _check_wav_length(handle, name: str) -> None:
+    """Refuse a WAV whose data chunk is shorter than its header says (libsndfile reads what is there)."""
+    handle.seek(0, io.SEEK_END)
+    file_size = handle.tell()
+    handle.seek(12)  # past "RIFF", the RIFF size and "WAVE"
+    while True:
+        header = handle.read(8)
+        if len(header) < 8:
+            break
+        chunk_id, size = header[:4], struct.unpack("<I", header[4:])[0]
+        if chunk_id == b"data":
+            if size not in (0, _STREAMING_SIZE) and handle.tell() + size > file_size:
+                raise AudioInputError(f"{name}: truncated; the header promises {size} bytes of audio, "
+                                      f"the file holds {file_size - handle.tell()}")
+            break
+        handle.seek(size + (size & 1), io.SEEK_CUR)  # chunks are padded to an even length
+    handle.seek(0)
+
+
+_STREAMING_SIZE = 0xFFFFFFFF  # writers that do not know the length in advance put this in the header
 
 
 def _reason(exc: Exception) -> str:

@@ -53,6 +53,7 @@ class Recognizer:
         self._runner = runner
         self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
         self._log_mel = LogMel(bundle.frontend)
+        self._log_mel(np.zeros(bundle.frontend.window, np.float32))  # load the compiled kernel now, not mid-clip
         lm = NgramLM.load(bundle.lm_path) if bundle.lm_path else None
         self.decoder = CtcDecoder(bundle.tokens, bundle.blank_id, bundle.word_separator, bundle.step_s,
                                   options.decoder, lm=lm, calibration=bundle.calibration)

@@ -1,0 +1,1 @@
+"""Voice search: catalogs, the SQLite FTS5 index and error-tolerant ranking."""

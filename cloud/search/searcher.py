@@ -1,0 +1,142 @@
+"""Voice search over the index: BM25 on words plus fuzzy spelling and phonetic name matching."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cloud.search.index import word_key
+from cloud.search.keys import STOPWORDS, dice, fold, spans, trigrams
+
+MAX_QUERY_WORDS = 24
+CANDIDATES = 60  # per retrieval method, before exact rescoring
+MIN_NAME_SIMILARITY = 0.5  # weaker fuzzy name matches are noise unless the words match too
+PHONETIC_DISCOUNT = 0.95  # sounding alike is slightly weaker evidence than being spelled alike
+TEXT_SHARE = 0.3  # how much word relevance (BM25) adds on top of the name match
+ALTERNATIVE_WEIGHT = 0.85  # a recognizer's second-best guesses count less than its best
+BM25_WEIGHTS = (10.0, 1.0, 3.0)  # title, text, tags
+SNIPPET_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One ranked catalog document."""
+
+    id: str
+    title: str
+    score: float
+    snippet: str
+    tags: tuple[str, ...]
+    match: str  # "name" (spelling), "phonetic" or "text": what found it
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "score": round(self.score, 4), "snippet": self.snippet,
+                "tags": list(self.tags), "match": self.match}
+
+
+@dataclass(slots=True)
+class _Hit:
+    score: float
+    match: str
+    text_query: str
+
+
+class Searcher:
+    """Answer queries (a transcript and its alternatives) from an index file; safe across threads."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.db_path = Path(db_path)
+        self._local = threading.local()
+        meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        self.documents = int(meta.get("documents", 0))
+
+    def search(self, queries: Sequence[str], limit: int = 5) -> list[SearchResult]:
+        """Rank documents for the first query and, with less weight, the others; best first."""
+        hits: dict[int, _Hit] = {}
+        for position, query in enumerate(q for q in queries if q and q.strip()):
+            weight = 1.0 if position == 0 else ALTERNATIVE_WEIGHT
+            for rowid, (score, match, text_query) in self._score(query).items():
+                score *= weight
+                if rowid not in hits or score > hits[rowid].score:
+                    hits[rowid] = _Hit(score, match, text_query)
+        ranked = sorted(hits.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
+        return [self._result(rowid, hit) for rowid, hit in ranked]
+
+    def _score(self, query: str) -> dict[int, tuple[float, str, str]]:
+        words = fold(query).split()[:MAX_QUERY_WORDS]
+        content = [w for w in words if w not in STOPWORDS]
+        text_query = " OR ".join(f'"{w}"' for w in dict.fromkeys(content))
+        text = self._text_scores(text_query) if text_query else {}
+        names = self._name_scores(words)
+        scores = {}
+        for rowid in set(text) | set(names):
+            name_score, match = names.get(rowid, (0.0, "text"))
+            if name_score < MIN_NAME_SIMILARITY and rowid not in text:
+                continue
+            scores[rowid] = (max(name_score, 0.0) + TEXT_SHARE * text.get(rowid, 0.0), match, text_query)
+        return scores
+
+    def _text_scores(self, match: str) -> dict[int, float]:
+        rows = self._db().execute(
+            "SELECT rowid, -bm25(docs_fts, ?, ?, ?) FROM docs_fts WHERE docs_fts MATCH ? "
+            "ORDER BY bm25(docs_fts, ?, ?, ?) LIMIT ?",
+            (*BM25_WEIGHTS, match, *BM25_WEIGHTS, CANDIDATES)).fetchall()
+        best = max((s for _, s in rows), default=0.0)
+        return {rowid: s / best for rowid, s in rows} if best > 0 else {}
+
+    def _name_scores(self, words: list[str]) -> dict[int, tuple[float, str]]:
+        runs = [words[i:j] for i, j in spans(words)
+                if words[i] not in STOPWORDS and words[j - 1] not in STOPWORDS]
+        if not runs:
+            return {}
+        lexicon = self._pronunciations(words)
+        spelled = [trigrams("".join(run)) for run in runs]
+        sounded = [trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs]
+        best: dict[int, tuple[float, str]] = {}
+        for column, keys, discount, label in (("spelling", spelled, 1.0, "name"),
+                                              ("phonetic", sounded, PHONETIC_DISCOUNT, "phonetic")):
+            for doc, weight, key in self._name_candidates(column, keys):
+                name = trigrams(key[1:-1])
+                score = weight * discount * max(dice(name, k) for k in keys)
+                if score > best.get(doc, (0.0, ""))[0]:
+                    best[doc] = (score, label)
+        return best
+
+    def _name_candidates(self, column: str, keys: list[frozenset[str]]) -> list[tuple[int, float, str]]:
+        grams = sorted({g for key in keys for g in key if len(g) == 3 and '"' not in g})
+        if not grams:
+            return []
+        table = f"names_{column}"
+        return self._db().execute(
+            f"SELECT n.doc, n.weight, n.{column} FROM {table} JOIN names n ON n.rowid = {table}.rowid "
+            f"WHERE {table} MATCH ? ORDER BY {table}.rank LIMIT ?",
+            (" OR ".join(f'"{g}"' for g in grams), CANDIDATES)).fetchall()
+
+    def _pronunciations(self, words: list[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(words))
+        return dict(self._db().execute(f"SELECT word, phones FROM lexicon WHERE word IN ({marks})", words))
+
+    def _result(self, rowid: int, hit: _Hit) -> SearchResult:
+        doc_id, title, text, tags = self._db().execute(
+            "SELECT id, title, text, tags FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        snippet = None
+        if hit.match == "text" or hit.text_query:
+            row = self._db().execute(
+                "SELECT snippet(docs_fts, 1, '<b>', '</b>', '…', 16) FROM docs_fts "
+                "WHERE docs_fts MATCH ? AND rowid = ?", (hit.text_query, rowid)).fetchone() \
+                if hit.text_query else None
+            snippet = row[0] if row and "<b>" in row[0] else None
+        if snippet is None:
+            snippet = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+        return SearchResult(doc_id, title, hit.score, snippet, tuple(json.loads(tags)), hit.match)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.db = db
+        return db

@@ -1,0 +1,62 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from edge.errors import AudioFormatError, BundleError
+from edge.recognizer import Recognizer
+
+
+@pytest.fixture(scope="module")
+def recognizer(tiny_bundle):
+    return Recognizer.load(tiny_bundle, beam=4)
+
+
+def test_transcribe_returns_a_complete_result(recognizer, speech_samples):
+    result = recognizer.transcribe(speech_samples)
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.timings.duration_s == pytest.approx(len(speech_samples) / 16000)
+    assert result.timings.model_ms > 0 and result.timings.feature_ms > 0 and result.timings.rtf > 0
+    assert [s.start_s for s in result.segments] == [0.0]
+    for word in result.words:
+        assert 0.0 <= word.start_s <= word.end_s <= result.timings.duration_s + 0.05
+        assert 0.0 <= word.confidence <= 1.0
+    assert result.text == " ".join(w.word for w in result.words)
+
+
+def test_long_audio_is_cut_at_vad_segments_not_sent_whole(recognizer, speech_samples):
+    gap = np.zeros(16000 * 2, np.float32)
+    long_clip = np.concatenate([speech_samples, gap] * 9)  # ~43 s, longer than max_window_s
+    result = recognizer.transcribe(long_clip)
+    assert len(result.segments) >= 2
+    assert all(s.end_s - s.start_s <= recognizer.options.max_window_s + 1e-6 for s in result.segments)
+    assert result.timings.vad_ms > 0
+
+
+def test_wrong_audio_format_is_refused(recognizer):
+    with pytest.raises(AudioFormatError, match="16000 Hz"):
+        recognizer.transcribe(np.zeros(8000, np.float32), sample_rate=8000)
+    with pytest.raises(AudioFormatError, match="mono"):
+        recognizer.transcribe(np.zeros((100, 2), np.float32))
+
+
+def test_very_short_audio_still_transcribes(recognizer):
+    assert 0.0 <= recognizer.transcribe(np.zeros(100, np.float32)).confidence <= 1.0
+
+
+def test_streaming_session_gives_partials_and_the_same_final_result(recognizer, speech_samples):
+    session = recognizer.session()
+    partials = [p for i in range(0, len(speech_samples), 1600) for p in session.accept(speech_samples[i:i + 1600])]
+    assert partials and partials[-1].end_s <= len(speech_samples) / 16000
+    assert session.finish().text == recognizer.transcribe(speech_samples).text
+
+
+def test_a_bundle_trained_with_another_front_end_is_refused(tiny_bundle, tmp_path):
+    copy = tmp_path / "other"
+    shutil.copytree(tiny_bundle, copy)
+    meta = json.loads((copy / "bundle.json").read_text())
+    meta["frontend"]["n_mels"] = 64
+    (copy / "bundle.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match="n_mels=64"):
+        Recognizer.load(copy)

@@ -1,0 +1,113 @@
+"""`earshot eval MANIFEST`: WER/CER overall and by slice, error analysis, calibration and speed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from edge.errors import EarshotError
+from edge.runners import RUNTIMES
+
+SUMMARY_MAX_SLICE_VALUES = 12  # the human summary lists slice keys with at most this many values
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `eval` subcommand."""
+    parser = subparsers.add_parser(
+        "eval", help="score a model on a JSONL manifest (WER, CER, slices, calibration, RTF)",
+        description="Transcribe every utterance of a JSONL manifest and score it: WER and CER "
+                    "overall and by slice, most frequent errors, worst utterances, confidence "
+                    "against correctness (AUROC, ECE) and real-time factor.")
+    parser.add_argument("manifest", metavar="MANIFEST", help="JSONL manifest (audio, text, ...)")
+    parser.add_argument("--model", metavar="BUNDLE|NAME[:SPEC]",
+                        help="model bundle folder, or a recognizer registered under "
+                             "'earshot.recognizers' such as pocketsphinx (default: the shipped model)")
+    parser.add_argument("--runtime", choices=RUNTIMES, help="bundle runtime (default: onnx)")
+    parser.add_argument("--beam", type=_positive_int, help="bundle beam width; 1 = greedy")
+    parser.add_argument("--threads", type=_positive_int, help="bundle inference threads (default: 1)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--report", metavar="DIR", help="write report.md, results.json and plots here")
+    parser.add_argument("--limit", type=_positive_int, metavar="N", help="score only the first N utterances")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate, print the summary (table or JSON) and optionally write the report folder."""
+    from train.corpus import ManifestError, read_manifest
+    from train.evaluation import evaluate
+    from train.evaluation.recognizers import BundleSettings, load_recognizer
+
+    manifest = Path(args.manifest)
+    if not manifest.is_file():
+        raise EarshotError(f"{manifest}: no such manifest file")
+    try:
+        entries = read_manifest(manifest)
+    except ManifestError as exc:
+        raise EarshotError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise EarshotError(f"{manifest}: not a UTF-8 text file; expected JSON lines") from None
+    except OSError as exc:
+        raise EarshotError(f"{manifest}: cannot read ({exc.strerror or exc})") from None
+    if args.limit:
+        entries = entries[:args.limit]
+    if not entries:
+        raise EarshotError(f"{manifest}: the manifest lists no utterances")
+    recognizer = load_recognizer(args.model, BundleSettings(args.runtime, args.threads, args.beam))
+    result = evaluate(recognizer, entries, manifest=str(manifest))
+    report_dir = None
+    if args.report:
+        from train.evaluation.report import REPORT_MD, write_report
+
+        report_dir = write_report(result, args.report)[REPORT_MD].parent
+    if args.json:
+        data = result.to_dict()
+        if report_dir is not None:
+            data["report"] = str(report_dir)
+        print(json.dumps(data))
+    else:
+        print(_summary_text(result, report_dir))
+    return 0
+
+
+def _summary_text(result, report_dir: Path | None) -> str:
+    w = result.words
+    lines = [
+        f"model       {result.model}",
+        f"manifest    {result.manifest}",
+        f"utterances  {len(result.records)}  ({w.reference_length} words, {result.audio_s:.1f} s of audio)",
+        f"WER         {_pct(result.wer)}  (S {w.substitutions}, D {w.deletions}, I {w.insertions})",
+        f"CER         {_pct(result.cer)}",
+        f"wrong utts  {_pct(result.sentence_error_rate)}",
+        f"AUROC       {_num(result.auroc)}  (1 - confidence predicting an utterance error)",
+        f"ECE         {_num(result.ece)}",
+        f"RTF         {_num(result.rtf, 4)}",
+    ]
+    for key, stats in result.slices.items():
+        if 1 < len(stats) <= SUMMARY_MAX_SLICE_VALUES:
+            lines.append(f"by {key}:")
+            width = max(len(s.value) for s in stats)
+            lines += [f"  {s.value:<{width}}  n={s.utterances:<5d} WER {_pct(s.wer):>6}  "
+                      f"CER {_pct(s.cer):>6}" for s in stats]
+    if report_dir is not None:
+        lines.append(f"report      {report_dir / 'report.md'}")
+    return "\n".join(lines)
+
+
+def _pct(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value

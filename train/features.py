@@ -1,0 +1,114 @@
+"""Precomputed training features: edge's own log-mel of every (augmented) utterance, on disk.
+
+Training reads features, not audio, so each epoch costs only the network's time. The features
+come from `edge.frontend.LogMel`, the exact code the device runs.
+
+On disk, a feature set is a folder with `feats.npy` (all frames, float16, concatenated) and
+`index.npz` (per utterance: frame offset, frame count, token ids, text, source tag).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from edge.audio import read_audio
+from edge.frontend import LogMel
+from train import tokens as vocabulary
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureJob:
+    audio: str
+    text: str
+    source: str
+    copy: int
+    seed: int
+
+
+@dataclass
+class FeatureSet:
+    """Features of many utterances, loaded for training."""
+
+    feats: np.ndarray  # (total_frames, n_mels) float16
+    offsets: np.ndarray
+    lengths: np.ndarray
+    targets: list[np.ndarray]
+    texts: list[str]
+    sources: list[str]
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def utterance(self, i: int) -> np.ndarray:
+        return self.feats[self.offsets[i]:self.offsets[i] + self.lengths[i]]
+
+    @classmethod
+    def load(cls, folder: Path) -> "FeatureSet":
+        index = np.load(folder / "index.npz", allow_pickle=False)
+        meta = json.loads((folder / "texts.json").read_text())
+        flat, splits = index["targets"], index["target_offsets"]
+        return cls(
+            feats=np.load(folder / "feats.npy", mmap_mode="r"),
+            offsets=index["offsets"], lengths=index["lengths"],
+            targets=[flat[a:b] for a, b in zip(splits[:-1], splits[1:])],
+            texts=meta["texts"], sources=meta["sources"],
+        )
+
+
+_worker_state: dict = {}
+
+
+def _init_worker(augment: Augment | None) -> None:
+    _worker_state["log_mel"] = LogMel()
+    _worker_state["augment"] = augment
+
+
+def _compute(job: FeatureJob) -> tuple[FeatureJob, np.ndarray | None]:
+    samples = read_audio(job.audio).samples
+    augment = _worker_state["augment"]
+    if augment is not None and job.copy > 0:
+        samples = augment(samples, np.random.default_rng(job.seed))
+    feats = _worker_state["log_mel"](np.clip(samples, -1.0, 1.0).astype(np.float32))
+    return job, feats.astype(np.float16)
+
+
+def build_feature_set(jobs: Sequence[FeatureJob], out: Path, *, augment: Augment | None = None,
+                      workers: int = 2, stride: int = 3, desc: str = "features") -> int:
+    """Compute features of `jobs` into folder `out`; returns the number of utterances kept.
+
+    Copy 0 of an utterance is clean; copies >= 1 go through `augment` with their own seed.
+    Utterances whose transcript is too long for CTC at this stride are dropped.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    chunks, offsets, lengths, targets, texts, sources = [], [], [], [], [], []
+    total = 0
+    context = get_context("fork")
+    with context.Pool(workers, initializer=_init_worker, initargs=(augment,)) as pool:
+        for job, feats in tqdm(pool.imap(_compute, jobs, chunksize=16), total=len(jobs), desc=desc,
+                               unit="utt", smoothing=0.05):
+            ids = vocabulary.encode(job.text)
+            if not ids or len(feats) // stride < len(ids) + 1:
+                continue
+            chunks.append(feats)
+            offsets.append(total)
+            lengths.append(len(feats))
+            targets.append(np.asarray(ids, dtype=np.int16))
+            texts.append(job.text)
+            sources.append(job.source)
+            total += len(feats)
+    np.save(out / "feats.npy", np.concatenate(chunks) if chunks else np.zeros((0, 80), np.float16))
+    target_offsets = np.cumsum([0] + [len(t) for t in targets])
+    np.savez(out / "index.npz", offsets=np.asarray(offsets, np.int64), lengths=np.asarray(lengths, np.int64),
+             targets=np.concatenate(targets) if targets else np.zeros(0, np.int16),
+             target_offsets=target_offsets)
+    (out / "texts.json").write_text(json.dumps({"texts": texts, "sources": sources}))
+    return len(lengths)

@@ -1,0 +1,183 @@
+"""The training loop: length-bucketed batches, SpecAugment, CTC loss, checkpoints to resume from."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from train.features import FeatureSet
+from train.model import ConvCtcModel, ModelConfig
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    peak_lr: float = 3e-3
+    weight_decay: float = 1e-3
+    warmup_fraction: float = 0.08
+    max_frames_per_batch: int = 12000
+    freq_masks: int = 2
+    freq_mask_width: int = 12
+    time_masks: int = 2
+    time_mask_fraction: float = 0.05
+    threads: int = 2
+    seed: int = 0
+    time_budget_s: float = 0.0  # stop after the epoch that passes this many seconds (0: no limit)
+
+
+def make_batches(lengths: np.ndarray, max_frames: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Groups of utterance indices of similar length whose padded size stays under max_frames."""
+    order = np.argsort(lengths + rng.uniform(0, 20, size=len(lengths)))
+    batches, current, longest = [], [], 0
+    for i in order:
+        longest_if_added = max(longest, lengths[i])
+        if current and longest_if_added * (len(current) + 1) > max_frames:
+            batches.append(np.asarray(current))
+            current, longest_if_added = [], lengths[i]
+        current.append(i)
+        longest = longest_if_added
+    if current:
+        batches.append(np.asarray(current))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(data: FeatureSet, batch: np.ndarray, pad_value: float):
+    lengths = data.lengths[batch]
+    feats = np.full((len(batch), lengths.max(), data.feats.shape[1]), pad_value, dtype=np.float32)
+    for row, i in enumerate(batch):
+        feats[row, :lengths[row]] = data.utterance(i)
+    targets = [data.targets[i].astype(np.int64) for i in batch]
+    return (torch.from_numpy(feats), torch.from_numpy(lengths), torch.from_numpy(np.concatenate(targets)),
+            torch.tensor([len(t) for t in targets]))
+
+
+def spec_augment(feats: torch.Tensor, lengths: torch.Tensor, mean: torch.Tensor, config: TrainConfig,
+                 rng: np.random.Generator) -> torch.Tensor:
+    """SpecAugment (Park et al., 2019): frequency and time masks filled with the feature mean."""
+    feats = feats.clone()
+    n_mels = feats.shape[2]
+    for row in range(feats.shape[0]):
+        for _ in range(config.freq_masks):
+            width = rng.integers(0, config.freq_mask_width + 1)
+            start = rng.integers(0, n_mels - width + 1)
+            feats[row, :, start:start + width] = mean[start:start + width]
+        n = int(lengths[row])
+        for _ in range(config.time_masks):
+            width = rng.integers(0, max(1, int(n * config.time_mask_fraction)) + 1)
+            start = rng.integers(0, max(1, n - width + 1))
+            feats[row, start:start + width, :] = mean
+    return feats
+
+
+def feature_stats(data: FeatureSet, sample: int = 200_000) -> tuple[torch.Tensor, torch.Tensor]:
+    rows = np.linspace(0, len(data.feats) - 1, num=min(sample, len(data.feats))).astype(np.int64)
+    picked = np.asarray(data.feats[rows], dtype=np.float32)
+    return torch.from_numpy(picked.mean(0)), torch.from_numpy(picked.std(0))
+
+
+def greedy_texts(log_probs: torch.Tensor, steps: torch.Tensor, tokens: tuple[str, ...]) -> list[str]:
+    best = log_probs.argmax(-1).numpy()
+    texts = []
+    for row, n in zip(best, steps.numpy()):
+        out, prev = [], -1
+        for t in row[:n]:
+            if t != prev and t != 0:
+                out.append(tokens[t])
+            prev = t
+        texts.append(" ".join("".join(out).split()))
+    return texts
+
+
+def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: ModelConfig,
+          config: TrainConfig, tokens: tuple[str, ...], pad_value: float) -> ConvCtcModel:
+    """Train (or resume from out/checkpoint.pt) and return the model; logs to out/log.jsonl."""
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    model = ConvCtcModel(model_config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay)
+    steps_per_epoch = len(make_batches(data.lengths, config.max_frames_per_batch, np.random.default_rng(0)))
+    total_steps = steps_per_epoch * config.epochs
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.peak_lr, total_steps=total_steps,
+                                                    pct_start=config.warmup_fraction, anneal_strategy="cos")
+    start_epoch = 0
+    checkpoint = out / CHECKPOINT
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch = state["epoch"] + 1
+        print(f"resuming from {checkpoint} at epoch {start_epoch}")
+    else:
+        model.set_feature_stats(*feature_stats(data))
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    started = time.time()
+    for epoch in range(start_epoch, config.epochs):
+        rng = np.random.default_rng(config.seed * 1000 + epoch)
+        model.train()
+        losses = []
+        batches = make_batches(data.lengths, config.max_frames_per_batch, rng)
+        progress = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch")
+        for batch in progress:
+            feats, lengths, targets, target_lengths = collate(data, batch, pad_value)
+            feats = spec_augment(feats, lengths, model.feat_mean, config, rng)
+            log_probs = model(feats)
+            steps = model.output_lengths(lengths).clamp(max=log_probs.shape[1])
+            loss = ctc(log_probs.transpose(0, 1), targets, steps, target_lengths)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            if scheduler.last_epoch < total_steps - 1:
+                scheduler.step()
+            losses.append(float(loss))
+            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+        record = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "elapsed_s": round(time.time() - started, 1),
+                  "lr": scheduler.get_last_lr()[0]}
+        if dev is not None:
+            record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
+        print(json.dumps(record))
+        with open(out / "log.jsonl", "a") as log:
+            log.write(json.dumps(record) + "\n")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "epoch": epoch,
+                    "model_config": model_config.to_dict(), "train_config": asdict(config)}, checkpoint)
+        if config.time_budget_s and time.time() - started > config.time_budget_s:
+            print(f"time budget of {config.time_budget_s:.0f} s reached after epoch {epoch + 1}")
+            break
+    model.eval()
+    return model
+
+
+def dev_cer(model: ConvCtcModel, dev: FeatureSet, tokens, pad_value: float, config: TrainConfig) -> float:
+    """Greedy character error rate on a feature set (a quick progress signal, not the evaluation)."""
+    from train.evaluation.scoring import EditCounts, char_counts
+
+    model.eval()
+    refs, hyps = [], []
+    with torch.no_grad():
+        for batch in make_batches(dev.lengths, config.max_frames_per_batch, np.random.default_rng(0)):
+            feats, lengths, _, _ = collate(dev, batch, pad_value)
+            log_probs = model(feats)
+            hyps += greedy_texts(log_probs, model.output_lengths(lengths), tokens)
+            refs += [dev.texts[i] for i in batch]
+    model.train()
+    return round(EditCounts.pooled(char_counts(r, h) for r, h in zip(refs, hyps)).rate, 4)
+
+
+def load_trained(out: Path) -> ConvCtcModel:
+    state = torch.load(out / CHECKPOINT, weights_only=False)
+    model = ConvCtcModel(ModelConfig.from_dict(state["model_config"]))
+    model.load_state_dict(state["model"])
+    return model.eval()
