@@ -129,8 +129,11 @@ class MicrophoneStream:
         where = "the default input device" if self.device is None else f"input device {self.device!r}"
         try:
             info = sd.query_devices(self.device, "input")
-        except (ValueError, sd.PortAudioError) as exc:
-            problem = "none found" if self.device is None else str(exc).splitlines()[0]
+        except sd.PortAudioError:  # PortAudio has no device at that index (or no default one)
+            raise CaptureError(f"{where}: {'none found' if self.device is None else 'no such device'}; "
+                               f"`earshot listen --list-devices` shows what there is") from None
+        except ValueError as exc:  # no name matched, several did, or the device cannot capture
+            problem = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
             raise CaptureError(f"{where}: {problem}; `earshot listen --list-devices` shows what there is") from None
         self.device_name = info["name"]
         self.sample_rate = self._requested_rate or int(round(info["default_samplerate"]))

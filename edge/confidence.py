@@ -104,18 +104,24 @@ def word_acoustic_confidences(log_probs: np.ndarray, path: np.ndarray, spans: li
     if not words:
         return []
     n_steps = log_probs.shape[0]
-    probs = np.exp(np.asarray(log_probs, dtype=np.float64))
-    competitor = _blank_step_competitors(probs, path, spans, blank_id, separator_id)
+    path = np.asarray(path)
+    on_path = np.exp(np.asarray(log_probs[np.arange(n_steps), path], dtype=np.float64))
+    on_path[path == blank_id] = 0.0
+    firsts = np.array([span.first_step for span in spans], dtype=np.int64)
+    # max over [first step of a span, first step of the next span): the span's run, then blanks
+    peak_of = dict(zip(firsts.tolist(), np.maximum.reduceat(on_path, firsts).tolist()))
+    competitor = _blank_step_competitors(log_probs, path, spans, blank_id, separator_id)
+    starts = [0]
+    for word in words[:-1]:
+        owned_last = word.separator if word.separator is not None else word.chars[-1]
+        starts.append(owned_last.last_step + 1)
+    worst_gaps = np.maximum.reduceat(competitor, np.array(starts, dtype=np.int64)).tolist()
     confidences = []
-    start = 0
-    for index, word in enumerate(words):
-        owned = word.chars + ((word.separator,) if word.separator is not None else ())
-        peak = min(float(probs[span.first_step:span.last_step + 1, span.token].max()) for span in owned)
-        end = owned[-1].last_step if index < len(words) - 1 else n_steps - 1
-        gaps = competitor[start:end + 1]
-        worst_gap = float(gaps.max()) if gaps.size else 0.0
+    for word, worst_gap in zip(words, worst_gaps):
+        peak = min(peak_of[span.first_step] for span in word.chars)
+        if word.separator is not None:
+            peak = min(peak, peak_of[word.separator.first_step])
         confidences.append(_clip01(min(peak, 1.0 - worst_gap)))
-        start = end + 1
     return confidences
 
 
@@ -230,15 +236,14 @@ def apply_calibration(raw: float, calibration: Mapping | None,
     raise ValueError(f"unknown calibration method {method!r}; expected one of {', '.join(CALIBRATION_METHODS)}")
 
 
-def _blank_step_competitors(probs: np.ndarray, path: np.ndarray, spans: list[TokenSpan],
+def _blank_step_competitors(log_probs: np.ndarray, path: np.ndarray, spans: list[TokenSpan],
                             blank_id: int, separator_id: int) -> np.ndarray:
     """competitor(t) at blank steps of the path, 0 elsewhere."""
-    n_steps = probs.shape[0]
-    competitor = np.zeros(n_steps)
-    blank_steps = np.flatnonzero(np.asarray(path) == blank_id)
+    competitor = np.zeros(log_probs.shape[0])
+    blank_steps = np.flatnonzero(path == blank_id)
     if blank_steps.size == 0:
         return competitor
-    rows = probs[blank_steps].copy()
+    rows = np.exp(np.asarray(log_probs[blank_steps], dtype=np.float64))
     rows[:, blank_id] = 0.0
     # the tokens emitted just before and just after each blank step (the separator stands for
     # "none" at the utterance edges)

@@ -44,6 +44,7 @@ class Recipe:
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainConfig = field(default_factory=TrainConfig)
     lm_order: int = 3
+    lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
     workers: int = 2
 
     @classmethod
@@ -57,5 +58,6 @@ class Recipe:
             model=ModelConfig.from_dict(data.get("model", {})),
             training=TrainConfig(**data.get("training", {})),
             lm_order=int(data.get("lm_order", 3)),
+            lm_sentences=int(data.get("lm_sentences", 50000)),
             workers=int(data.get("workers", 2)),
         )

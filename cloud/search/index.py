@@ -1,4 +1,4 @@
-"""Build the search index: catalog documents into SQLite FTS5 (BM25 words, trigram names, phonetics)."""
+"""Build the search index: catalog documents into SQLite (FTS5 for BM25 words; name keys; lexicon)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cloud.search.catalog import Document, read_catalog
 from cloud.search.keys import fold, phones_key, spelling_key
 
 log = logging.getLogger(__name__)
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 SECONDARY_NAME_WEIGHT = 0.8  # "Paris" in "Lyon, France" counts less than a document's own name
 
 _SCHEMA = """
@@ -26,10 +26,6 @@ CREATE VIRTUAL TABLE docs_fts USING fts5(title, text, tags, content='docs', cont
                                          tokenize='porter unicode61 remove_diacritics 2');
 CREATE TABLE names (rowid INTEGER PRIMARY KEY, doc INTEGER NOT NULL, weight REAL NOT NULL,
                     spelling TEXT NOT NULL, phonetic TEXT NOT NULL);
-CREATE VIRTUAL TABLE names_spelling USING fts5(spelling, content='names', content_rowid='rowid',
-                                               tokenize='trigram');
-CREATE VIRTUAL TABLE names_phonetic USING fts5(phonetic, content='names', content_rowid='rowid',
-                                               tokenize='trigram');
 CREATE TABLE lexicon (word TEXT PRIMARY KEY, phones TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE vocab (word TEXT PRIMARY KEY, phones TEXT NOT NULL) WITHOUT ROWID;
 """
@@ -52,8 +48,7 @@ def build_index(catalog: str | Path, db_path: str | Path) -> dict:
         _insert_documents(db, documents, lexicon)
         db.executemany("INSERT INTO lexicon VALUES (?, ?)", sorted(lexicon.items()))
         db.executemany("INSERT INTO vocab VALUES (?, ?)", sorted(vocab.items()))
-        for table in ("docs_fts", "names_spelling", "names_phonetic"):
-            db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        db.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
         summary = {"catalog": str(catalog), "catalog_sha256": _sha256(catalog), "documents": len(documents),
                    "title_words": len(words), "pronounced": len(vocab), "format": INDEX_FORMAT,
                    "built_at": time.time()}
@@ -95,12 +90,10 @@ def _insert_documents(db: sqlite3.Connection, documents: list[Document], lexicon
             words = fold(name).split()
             if not words:
                 continue
-            spelling = "^" + "".join(words) + "$"
-            phonetic = "^" + "".join(word_key(w, lexicon) for w in words) + "$"
+            spelling = "".join(words)
+            phonetic = "".join(word_key(w, lexicon) for w in words)
             db.execute("INSERT INTO names (doc, weight, spelling, phonetic) VALUES (?, ?, ?, ?)",
                        (rowid, weight, spelling, phonetic))
-    db.execute("INSERT INTO names_spelling(rowid, spelling) SELECT rowid, spelling FROM names")
-    db.execute("INSERT INTO names_phonetic(rowid, phonetic) SELECT rowid, phonetic FROM names")
 
 
 def _names(title: str) -> list[tuple[str, float]]:

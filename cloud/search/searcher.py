@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cloud.search.index import word_key
-from cloud.search.keys import STOPWORDS, dice, fold, spans, trigrams
+from cloud.search.keys import STOPWORDS, fold, spans, trigrams
+from cloud.search.names import NameIndex
 
 MAX_QUERY_WORDS = 24
-CANDIDATES = 60  # per retrieval method, before exact rescoring
+CANDIDATES = 60  # BM25 matches considered per query
+NAME_CANDIDATES = 100  # fuzzy name matches rescored exactly per query and method
+FULL_EVIDENCE_CONSONANTS = 4  # a phonetic skeleton this long (e.g. 'rkyvk') is strong evidence
+PARTIAL_COVERAGE = 0.7  # a name matching part of the query scores this much of one matching all of it
 MIN_NAME_SIMILARITY = 0.5  # weaker fuzzy name matches are noise unless the words match too
 PHONETIC_DISCOUNT = 0.95  # sounding alike is slightly weaker evidence than being spelled alike
 TEXT_SHARE = 0.3  # how much word relevance (BM25) adds on top of the name match
@@ -51,8 +55,14 @@ class Searcher:
     def __init__(self, db_path: str | Path) -> None:
         self.db_path = Path(db_path)
         self._local = threading.local()
-        meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        db = self._db()
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         self.documents = int(meta.get("documents", 0))
+        rows = db.execute("SELECT doc, weight, spelling, phonetic FROM names ORDER BY rowid").fetchall()
+        self._spelled = NameIndex([(doc, weight, spelling) for doc, weight, spelling, _ in rows])
+        # Short skeletons ('rm' for Rome) collide with many words, so they count for less.
+        self._sounded = NameIndex([(doc, weight * PHONETIC_DISCOUNT * min(1.0, len(key) / FULL_EVIDENCE_CONSONANTS),
+                                    key) for doc, weight, _, key in rows])
 
     def search(self, queries: Sequence[str], limit: int = 5) -> list[SearchResult]:
         """Rank documents for the first query and, with less weight, the others; best first."""
@@ -63,7 +73,8 @@ class Searcher:
                 score *= weight
                 if rowid not in hits or score > hits[rowid].score:
                     hits[rowid] = _Hit(score, match, text_query)
-        ranked = sorted(hits.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
+        # Scores are rounded before ranking so that ties go to the document listed first.
+        ranked = sorted(hits.items(), key=lambda item: (-round(item[1].score, 6), item[0]))[:limit]
         return [self._result(rowid, hit) for rowid, hit in ranked]
 
     def _score(self, query: str) -> dict[int, tuple[float, str, str]]:
@@ -94,27 +105,18 @@ class Searcher:
         if not runs:
             return {}
         lexicon = self._pronunciations(words)
-        spelled = [trigrams("".join(run)) for run in runs]
-        sounded = [trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs]
-        best: dict[int, tuple[float, str]] = {}
-        for column, keys, discount, label in (("spelling", spelled, 1.0, "name"),
-                                              ("phonetic", sounded, PHONETIC_DISCOUNT, "phonetic")):
-            for doc, weight, key in self._name_candidates(column, keys):
-                name = trigrams(key[1:-1])
-                score = weight * discount * max(dice(name, k) for k in keys)
-                if score > best.get(doc, (0.0, ""))[0]:
-                    best[doc] = (score, label)
+        content = sum(w not in STOPWORDS for w in words)
+        # A name that explains more of what was said is a better answer ("San Francisco,
+        # California" over "San" for "san francisco california").
+        weights = [PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE) * sum(w not in STOPWORDS for w in run) / content
+                   for run in runs]
+        spelled = list(zip((trigrams("".join(run)) for run in runs), weights))
+        sounded = list(zip((trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs), weights))
+        best = {doc: (score, "name") for doc, (score, _) in self._spelled.match(spelled, NAME_CANDIDATES).items()}
+        for doc, (score, _) in self._sounded.match(sounded, NAME_CANDIDATES).items():
+            if score > best.get(doc, (0.0, ""))[0]:
+                best[doc] = (score, "phonetic")
         return best
-
-    def _name_candidates(self, column: str, keys: list[frozenset[str]]) -> list[tuple[int, float, str]]:
-        grams = sorted({g for key in keys for g in key if len(g) == 3 and '"' not in g})
-        if not grams:
-            return []
-        table = f"names_{column}"
-        return self._db().execute(
-            f"SELECT n.doc, n.weight, n.{column} FROM {table} JOIN names n ON n.rowid = {table}.rowid "
-            f"WHERE {table} MATCH ? ORDER BY {table}.rank LIMIT ?",
-            (" OR ".join(f'"{g}"' for g in grams), CANDIDATES)).fetchall()
 
     def _pronunciations(self, words: list[str]) -> dict[str, str]:
         marks = ",".join("?" * len(words))

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.decoding.viterbi_kernel import NO_ALIGNMENT, viterbi_kernel
+
 NEG_INF = float("-inf")
 
 
@@ -76,11 +78,27 @@ def word_spans(spans: list[TokenSpan], tokens: tuple[str, ...] | list[str],
 
 
 def viterbi_path(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id: int) -> np.ndarray:
-    """The most probable per-step path that collapses to `labels` (CTC forced alignment).
+    """The most probable per-step path that collapses to `labels` (CTC forced alignment, numba).
 
-    Standard CTC Viterbi over the 2L+1 states blank, l1, blank, l2, ..., blank. When `labels`
-    cannot fit in the steps (more steps needed than given), the labels are laid on consecutive
-    steps from the start, a best effort that keeps their order.
+    Same result as `viterbi_path_reference`, which documents the maths.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    emit_source = np.ascontiguousarray(log_probs, dtype=np.float32)
+    path = viterbi_kernel(emit_source, labels, int(blank_id))
+    if path.size and path[0] == NO_ALIGNMENT:  # the labels do not fit in the steps
+        return _fallback_path(log_probs.shape[0], labels, blank_id)
+    return path
+
+
+def viterbi_path_reference(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id: int) -> np.ndarray:
+    """The most probable per-step path that collapses to `labels` (CTC forced alignment, NumPy).
+
+    Standard CTC Viterbi over the 2L+1 states blank, l1, blank, l2, ..., blank: a state is
+    entered from itself, from the state before it, or from two before it when that skips a
+    blank between two different labels; the path ends in the last label or the blank after it.
+    Ties prefer staying, then the state before. When `labels` cannot fit in the steps (more
+    steps needed than given), the labels are laid on consecutive steps from the start, a best
+    effort that keeps their order.
     """
     n_steps = log_probs.shape[0]
     labels = np.asarray(labels, dtype=np.int64)
@@ -92,7 +110,7 @@ def viterbi_path(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id
     extended[1::2] = labels
     can_skip = np.zeros(n_states, dtype=bool)  # a label may follow the previous label directly
     can_skip[3::2] = labels[1:] != labels[:-1]
-    emit = np.asarray(log_probs, dtype=np.float64)[:, extended]
+    emit = np.asarray(log_probs, dtype=np.float32)[:, extended].astype(np.float64)
     alpha = np.full(n_states, NEG_INF)
     alpha[:2] = emit[0, :2]
     back = np.zeros((n_steps, n_states), dtype=np.int8)  # 0: stay, 1: from s-1, 2: from s-2
@@ -111,10 +129,16 @@ def viterbi_path(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id
             back[t] = step_back
     state = n_states - 1 if alpha[-1] >= alpha[-2] else n_states - 2
     if alpha[state] == NEG_INF:
-        steps = min(labels.size, n_steps)
-        path[:steps] = labels[:steps]
-        return path
+        return _fallback_path(n_steps, labels, blank_id)
     for t in range(n_steps - 1, -1, -1):
         path[t] = extended[state]
         state -= int(back[t, state])
+    return path
+
+
+def _fallback_path(n_steps: int, labels: np.ndarray, blank_id: int) -> np.ndarray:
+    """Labels on consecutive steps from the start: for labels that admit no CTC alignment."""
+    path = np.full(n_steps, blank_id, dtype=np.int64)
+    steps = min(labels.size, n_steps)
+    path[:steps] = labels[:steps]
     return path

@@ -23,7 +23,6 @@ more than `-hyp_prune_log_prob` below the best are dropped.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 from operator import itemgetter
@@ -96,6 +95,10 @@ class PrefixBeamSearch:
             self._oov_estimate = self._lm_weight * unk + self._word_bonus - options.oov_penalty
         else:
             self._oov_estimate = -options.oov_penalty
+        # How much a child's context score can exceed its parent's (a word bonus as a word starts,
+        # a hotword letter), so pruning by the parent's score does not cut such a child.
+        hotword_gain = max((boost for _, boost in self.hotwords.phrases.items()), default=0.0) if self.hotwords else 0.0
+        self._gain_bound = max(self._word_bonus, 0.0) + max(hotword_gain, 0.0)
         if options.lexicon_only and self.vocabulary is None:
             raise ValueError("lexicon_only needs a vocabulary: give the decoder an LM or a lexicon")
 
@@ -109,33 +112,47 @@ class PrefixBeamSearch:
         rows = log_probs.tolist()
         lm_cache: dict = {}
         extend = self._extend
+        gain_bound = self._gain_bound
         root = _Node(None, sep, 0.0, self.lm.begin_state() if self.lm else (), 0.0, "",
                      self.hotwords.start if self.hotwords else None)
-        beams = [(root, 0.0, NEG_INF)]
+        beams = [(root, 0.0, NEG_INF, 0.0)]  # (prefix, pb, pnb, logaddexp(pb, pnb))
         for row, cands in zip(rows, candidates):
             blank_lp = row[blank]
             next_pb: dict = {}
             next_pnb: dict = {}
-            for node, pb, pnb in beams:
-                total = _logaddexp(pb, pnb)
-                # stay on the same prefix through a blank
-                value = total + blank_lp
-                old = next_pb.get(node)
-                next_pb[node] = value if old is None else _logaddexp(old, value)
-                last = node.token
-                # stay on the same prefix by repeating its last token
+            # First the moves that keep each prefix (a blank, or its last token again). With
+            # each prefix's likeliest new token they estimate the beam-th best score of this
+            # step, which a new prefix must beat to survive.
+            estimates = []
+            for node, pb, pnb, total in beams:
+                stay = next_pb[node] = total + blank_lp
                 if pnb != NEG_INF:
-                    value = pnb + row[last]
-                    old = next_pnb.get(node)
-                    next_pnb[node] = value if old is None else _logaddexp(old, value)
-                for token in cands:
+                    repeat = next_pnb[node] = pnb + row[node.token]
+                    if repeat > stay:
+                        stay = repeat
+                estimates.append(stay + node.context)
+            if cands:
+                top_lp = row[cands[0]]
+                estimates += [total + node.context + top_lp for node, _, _, total in beams]
+            estimates.sort(reverse=True)
+            floor = estimates[0] + hyp_margin
+            if len(estimates) >= beam_width and estimates[beam_width - 1] > floor:
+                floor = estimates[beam_width - 1]
+            floor -= gain_bound
+            for node, pb, pnb, total in beams:
+                reach = total + node.context
+                last = node.token
+                for token in cands:  # likeliest first
+                    lp = row[token]
+                    if reach + lp < floor:
+                        break
                     if token == last:
-                        if pb == NEG_INF:
+                        if pb + lp + node.context < floor:
                             continue
-                        value = pb + row[token]  # a repeated token needs a blank in between
+                        value = pb + lp  # a repeated token needs a blank in between
                         child = node if token == sep else node.children.get(token, _MISSING)
                     else:
-                        value = total + row[token]
+                        value = total + lp
                         child = node.children.get(token, _MISSING)
                     if child is _MISSING:
                         child = node.children[token] = extend(node, token, lm_cache)
@@ -146,15 +163,16 @@ class PrefixBeamSearch:
             scored = []
             for node, pnb in next_pnb.items():
                 pb = next_pb.pop(node, NEG_INF)
-                scored.append((_logaddexp(pb, pnb) + node.context, node, pb, pnb))
+                if pb >= pnb:
+                    total = pb if pnb == NEG_INF else pb + _log1p(_exp(pnb - pb))
+                else:
+                    total = pnb + _log1p(_exp(pb - pnb))
+                scored.append((total + node.context, node, pb, pnb, total))
             for node, pb in next_pb.items():
-                scored.append((pb + node.context, node, pb, NEG_INF))
-            if len(scored) > beam_width:
-                scored = heapq.nlargest(beam_width, scored, key=itemgetter(0))
-            else:
-                scored.sort(key=itemgetter(0), reverse=True)
+                scored.append((pb + node.context, node, pb, NEG_INF, pb))
+            scored.sort(key=itemgetter(0), reverse=True)
             floor = scored[0][0] + hyp_margin
-            beams = [(node, pb, pnb) for score, node, pb, pnb in scored if score >= floor]
+            beams = [entry[1:] for entry in scored[:beam_width] if entry[0] >= floor]
         return self._finish(beams, lm_cache)
 
     def _extend(self, node: _Node, token: int, lm_cache: dict) -> _Node | None:
@@ -204,8 +222,7 @@ class PrefixBeamSearch:
     def _finish(self, beams: list, lm_cache: dict) -> list[Hypothesis]:
         """Score the surviving prefixes as complete sentences and merge those with equal text."""
         merged: dict[tuple[int, ...], tuple[float, float]] = {}
-        for node, pb, pnb in beams:
-            acoustic = _logaddexp(pb, pnb)
+        for node, _, _, acoustic in beams:
             if node.word:
                 finished = self._finish_word(node, lm_cache)
                 if finished is None:
@@ -241,15 +258,10 @@ class PrefixBeamSearch:
 
 
 def _candidates(log_probs: np.ndarray, blank_id: int, floor: float, limit: int) -> list[list[int]]:
-    """Per step, the non-blank tokens worth trying: at or above `floor` and among the `limit` likeliest."""
+    """Per step, the non-blank tokens worth trying, likeliest first: at most `limit`, none below `floor`."""
     scores = np.array(log_probs, dtype=np.float64, copy=True)
     scores[:, blank_id] = NEG_INF
-    if limit < scores.shape[1]:
-        # keep the `limit` largest per row; the rest fall below any floor
-        cut = np.partition(scores, scores.shape[1] - limit, axis=1)[:, scores.shape[1] - limit]
-        scores[scores < cut[:, None]] = NEG_INF
-    keep = scores >= floor
-    steps, cols = np.nonzero(keep)
-    bounds = np.searchsorted(steps, np.arange(scores.shape[0] + 1))
-    cols = cols.tolist()
-    return [cols[bounds[t]:bounds[t + 1]] for t in range(scores.shape[0])]
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :limit]
+    kept = np.take_along_axis(scores, order, axis=1) >= floor
+    counts = kept.sum(axis=1).tolist()
+    return [row[:count] for row, count in zip(order.tolist(), counts)]

@@ -26,4 +26,4 @@ def greedy_decode(log_probs: np.ndarray, blank_id: int) -> GreedyResult:
     log_prob = float(log_probs[np.arange(path.size), path].sum())
     changed = np.r_[True, path[1:] != path[:-1]]
     labels = path[changed]
-    return GreedyResult(path, tuple(int(x) for x in labels[labels != blank_id]), log_prob)
+    return GreedyResult(path, tuple(labels[labels != blank_id].tolist()), log_prob)

@@ -55,7 +55,7 @@ def log_mel_frames(samples: np.ndarray, n_frames: int, tables: KernelTables) -> 
     return out
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
+@njit(cache=True, nogil=True, boundscheck=False, fastmath=True)
 def _log_mel_kernel(x, n_frames, hop, window, bitrev, fft_cos, fft_sin, split_cos, split_sin,
                     mel_lo, mel_hi, mel_weights, log_floor, out):  # pragma: no cover - numba
     half = bitrev.shape[0]
@@ -67,23 +67,49 @@ def _log_mel_kernel(x, n_frames, hop, window, bitrev, fft_cos, fft_sin, split_co
     acc = np.zeros(LANES)
     for first in range(0, n_frames, LANES):
         lanes = min(LANES, n_frames - first)
-        # Load: pack even samples into re, odd into im, in bit-reversed order, zero-padded.
+        # Load: pack even samples into re, odd into im, in bit-reversed order. Rows past the
+        # window are the zero padding; unused lanes of a last, partial batch keep stale finite
+        # values that are never written out.
         for n in range(half):
             dst = bitrev[n]
             i0 = 2 * n
-            i1 = i0 + 1
-            w0 = window[i0] if i0 < win else 0.0
-            w1 = window[i1] if i1 < win else 0.0
-            for b in range(LANES):
-                if b < lanes:
-                    start = (first + b) * hop
-                    re[dst, b] = x[start + i0] * w0 if i0 < win else 0.0
-                    im[dst, b] = x[start + i1] * w1 if i1 < win else 0.0
-                else:
+            if i0 + 1 < win:
+                w0 = window[i0]
+                w1 = window[i0 + 1]
+                for b in range(lanes):
+                    start = (first + b) * hop + i0
+                    re[dst, b] = x[start] * w0
+                    im[dst, b] = x[start + 1] * w1
+            elif i0 < win:
+                w0 = window[i0]
+                for b in range(lanes):
+                    re[dst, b] = x[(first + b) * hop + i0] * w0
+                    im[dst, b] = 0.0
+            else:
+                for b in range(LANES):
                     re[dst, b] = 0.0
                     im[dst, b] = 0.0
-        # Iterative radix-2 decimation-in-time butterflies.
-        size = 2
+        # Iterative radix-2 decimation-in-time butterflies; the first two stages (twiddles 1
+        # and -i) are done together without multiplications.
+        for base in range(0, half, 4):
+            for b in range(LANES):
+                a0r = re[base, b] + re[base + 1, b]
+                a0i = im[base, b] + im[base + 1, b]
+                a1r = re[base, b] - re[base + 1, b]
+                a1i = im[base, b] - im[base + 1, b]
+                a2r = re[base + 2, b] + re[base + 3, b]
+                a2i = im[base + 2, b] + im[base + 3, b]
+                a3r = re[base + 2, b] - re[base + 3, b]
+                a3i = im[base + 2, b] - im[base + 3, b]
+                re[base, b] = a0r + a2r
+                im[base, b] = a0i + a2i
+                re[base + 2, b] = a0r - a2r
+                im[base + 2, b] = a0i - a2i
+                re[base + 1, b] = a1r + a3i
+                im[base + 1, b] = a1i - a3r
+                re[base + 3, b] = a1r - a3i
+                im[base + 3, b] = a1i + a3r
+        size = 8
         while size <= half:
             step = half // size
             hs = size // 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,47 +11,20 @@ import soundfile as sf
 from edge.audio import AudioChunk
 from edge.errors import AudioFormatError
 from edge.vad import SpeechSegment, StreamingVad, VadOptions, find_segments, stream_segments
+from tests.edge.signals import (BURSTS, EVAL_CLIPS, EVAL_DIR, RATE, harmonic_burst, public_speech,
+                                synthetic_speech)
 
-RATE = 16000
-EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "eval" / "public"
-EVAL_CLIPS = sorted(EVAL_DIR.glob("*.wav"))
 needs_eval_clips = pytest.mark.skipif(not EVAL_CLIPS, reason=f"no real speech clips in {EVAL_DIR}")
-
-# Where the synthetic signal has "speech" (harmonic bursts), in seconds.
-BURSTS = [(1.0, 2.5), (3.7, 4.5)]
-CLICK = (5.5, 5.6)  # voiced, but shorter than min_speech_ms
-
-
-def harmonic_burst(duration_s: float, f0_hz: float, rng: np.random.Generator) -> np.ndarray:
-    """A voiced-speech stand-in: 29 harmonics of f0 with a 4 Hz syllable-rate envelope."""
-    t = np.arange(int(round(duration_s * RATE))) / RATE
-    tone = sum(np.sin(2 * np.pi * f0_hz * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 30))
-    return (0.1 * tone * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t))).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> np.ndarray:
-    """7 s: faint noise with two harmonic bursts (BURSTS) and one short click (CLICK)."""
-    rng = np.random.default_rng(0)
-    signal = (0.001 * rng.standard_normal(7 * RATE)).astype(np.float32)
-    for (start, end), f0 in zip([*BURSTS, CLICK], (140, 200, 170)):
-        signal[int(start * RATE):int(end * RATE)] += harmonic_burst(end - start, f0, rng)
-    return signal
+    return synthetic_speech()
 
 
 @pytest.fixture(scope="module")
 def real_speech() -> np.ndarray:
-    """Up to ~40 s of the public eval clips, joined with 1 s of silence after each."""
-    pieces, total = [], 0
-    for path in EVAL_CLIPS:
-        samples, rate = sf.read(path, dtype="float32")
-        if rate != RATE or samples.ndim != 1:
-            continue
-        pieces += [samples, np.zeros(RATE, dtype=np.float32)]
-        total += len(samples) + RATE
-        if total > 40 * RATE:
-            break
-    return np.concatenate(pieces)
+    return public_speech(max_s=40)
 
 
 def feed_in_chunks(samples: np.ndarray, sizes, options: VadOptions = VadOptions()) -> list[SpeechSegment]:

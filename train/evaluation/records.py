@@ -48,6 +48,19 @@ class UtteranceResult:
         return self.chars.rate
 
     @property
+    def features(self) -> dict[str, float] | None:
+        """The recognizer's confidence features, when its Transcript carries them, else None.
+
+        edge's decoder computes edge.confidence.UtteranceFeatures per utterance; a Transcript
+        with a `features` attribute (an UtteranceFeatures or a dict) hands them on here, ready
+        for fitting a calibration map on held-out records.
+        """
+        found = getattr(self.transcript, "features", None)
+        if found is None:
+            return None
+        return dict(found.as_dict() if hasattr(found, "as_dict") else found)
+
+    @property
     def rtf(self) -> float:
         """Processing time over audio duration for this clip."""
         return self.processing_s / self.duration_s if self.duration_s > 0 else 0.0
@@ -61,7 +74,7 @@ class UtteranceResult:
                 "substitutions": self.words.substitutions, "deletions": self.words.deletions,
                 "insertions": self.words.insertions, "duration_s": self.duration_s,
                 "processing_s": self.processing_s, "voice": self.voice, "speaker": self.speaker,
-                "tags": dict(self.tags)}
+                "tags": dict(self.tags), "features": self.features}
 
 
 def score_utterance(*, id: str, audio: str, reference: str, transcript: Transcript,

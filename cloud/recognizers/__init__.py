@@ -1,0 +1,1 @@
+"""The server's recognizers (pocketsphinx, Vosk, an earshot ONNX bundle) and how answers combine."""

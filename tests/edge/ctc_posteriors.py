@@ -1,0 +1,35 @@
+"""Constructed CTC posteriors for decoding tests: character tokens as a small bundle emits them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLANK = "<blk>"
+TOKENS = (BLANK, " ", *"abcdefghijklmnopqrstuvwxyz", "'")
+BLANK_ID = 0
+SEPARATOR = " "
+STEP_S = 0.04
+FLOOR_PROB = 1e-9  # the least a token gets at a step
+
+
+def rows_to_log_probs(rows: list[dict[str, float]]) -> np.ndarray:
+    """(steps, tokens) float32 log-probs from rows {token: prob} ("_" is blank); unnamed tokens share the rest."""
+    out = np.zeros((len(rows), len(TOKENS)), dtype=np.float64)
+    for t, row in enumerate(rows):
+        named = [TOKENS.index(BLANK if token == "_" else token) for token in row]
+        out[t, :] = max((1.0 - sum(row.values())) / (len(TOKENS) - len(named)), FLOOR_PROB)
+        out[t, named] = list(row.values())
+        out[t] /= out[t].sum()
+    return np.log(out).astype(np.float32)
+
+
+def peaky(text: str, peak: float = 0.98, lead_steps: int = 2, tail_steps: int = 2,
+          char_steps: int = 1) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Log-probs spelling `text` (one blank after each character), and each character's (first, last) step."""
+    rows: list[dict[str, float]] = [{"_": peak}] * lead_steps
+    steps = []
+    for char in text:
+        steps.append((len(rows), len(rows) + char_steps - 1))
+        rows += [{char: peak}] * char_steps + [{"_": peak}]
+    rows += [{"_": peak}] * tail_steps
+    return rows_to_log_probs(rows), steps

@@ -1,0 +1,97 @@
+"""The model card: what a bundle was trained on (with licences), how, and how well it does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from train.datasets import DataPlan
+from train.recipe import Recipe
+
+ATTRIBUTION = (
+    "Speech Commands v0.02 by Pete Warden, Google (\"Speech Commands: A Dataset for Limited-Vocabulary "
+    "Speech Recognition\", 2018), CC-BY-4.0: test-split clips, as committed in the repositories named "
+    "in ../shared/train/speech_commands/manifest.jsonl. LJ Speech 1.1 by Keith Ito (public domain), "
+    "from LibriVox recordings."
+)
+
+
+def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
+    meta = json.loads((bundle / "bundle.json").read_text())
+    size_mb = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
+    lines = [
+        f"# Model card: {recipe.name}",
+        "",
+        "A small character-level CTC acoustic model (1-D depthwise-separable convolutions, QuartzNet/"
+        "Citrinet-like) on earshot's 80-bin log-mel front end, with a word trigram language model "
+        "for the beam decoder. Built for voice search and voice commands on Raspberry-Pi-class devices: "
+        "weather, time, timers and alarms, music, navigation, search, numbers and digits, "
+        "confirmations. Speech outside that domain is expected to come out with low confidence so "
+        "the device escalates it to the cloud server.",
+        "",
+        "## Rebuild",
+        "",
+        f"`earshot train --recipe {meta.get('recipe', 'train/recipes/default.json')} --work runs/default "
+        "--out edge/models/default` (from the repository root; every step resumes after an interruption).",
+        "",
+        "## Network",
+        "",
+        f"- parameters: {_parameters(work)}; config: `{json.dumps(meta.get('model_config', {}))}`",
+        f"- output step: {meta['frame_stride'] * 10} ms; tokens: {len((bundle / 'tokens.txt').read_text().split(chr(10))) - 1}"
+        " (blank, space, a-z, apostrophe)",
+        f"- ONNX opset 17, dynamic time axis; ONNX Runtime vs PyTorch max |log-prob| difference "
+        f"{meta.get('onnx_check_max_abs_diff', float('nan')):.1e}",
+        f"- bundle size: {size_mb:.2f} MB",
+        "",
+        "## Training data",
+        "",
+        "| source | utterances | hours | copies | speakers/voices | licence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, info in data.sources.items():
+        lines.append(f"| {name}: {info['source']} | {info['utterances']} | {info['hours']} | {info['copies']} "
+                     f"| {info['speakers']} | {info['license']} |")
+    lines += ["", f"Attribution: {ATTRIBUTION}", ""]
+    lines += _voices(data)
+    lines += ["", "## Training", "", f"`{json.dumps(_training_config(work))}`", ""]
+    lines += _training_log(work)
+    lines += ["", "## Evaluation", "",
+              "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
+              "`docs/results.md` for the commands.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _voices(data: DataPlan) -> list[str]:
+    from train.voices import voice
+
+    names = data.sources.get("synthetic", {}).get("voices", [])
+    if not names:
+        return []
+    lines = ["### Synthetic voices", "", "| voice | engine | licence |", "|---|---|---|"]
+    for name in names:
+        v = voice(name)
+        lines.append(f"| {v.name} | {v.engine} | {v.licence} |")
+    return lines
+
+
+def _parameters(work: Path) -> str:
+    from train.model import count_parameters
+    from train.trainer import load_trained
+
+    return f"{count_parameters(load_trained(work / 'model')) / 1e6:.2f} M"
+
+
+def _training_config(work: Path) -> dict:
+    import torch
+
+    return torch.load(work / "model" / "checkpoint.pt", weights_only=False)["train_config"]
+
+
+def _training_log(work: Path) -> list[str]:
+    log = work / "model" / "log.jsonl"
+    if not log.exists():
+        return []
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    lines = ["| epoch | loss | dev CER (greedy) | elapsed s |", "|---|---|---|---|"]
+    lines += [f"| {r['epoch']} | {r['loss']:.3f} | {r.get('dev_cer', '')} | {r['elapsed_s']} |" for r in rows]
+    return lines

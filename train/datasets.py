@@ -1,0 +1,65 @@
+"""Which utterances train the model and which are held out: the recipe's data plan as feature jobs.
+
+Real speech is split by speaker (the Speech Commands README asks for it); synthetic speech by
+a hash of the sentence, so a held-out sentence is never heard in training by any voice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from train.corpus import Utterance, read_manifest
+from train.features import FeatureJob
+from train.recipe import Recipe
+from train.voices import voice as voice_named
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    train: list[FeatureJob]
+    dev: list[Utterance]  # held out: the dev CER during training and the confidence calibration
+    sources: dict[str, dict]  # source name -> {"utterances", "hours", "license", ...} for the model card
+
+
+def unit_hash(text: str) -> float:
+    """A stable number in [0, 1) for a string (not Python's salted hash)."""
+    return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
+
+
+def plan(recipe: Recipe, synthetic_manifest: Path | None) -> DataPlan:
+    jobs: list[FeatureJob] = []
+    dev: list[Utterance] = []
+    sources: dict[str, dict] = {}
+    for real in recipe.real_speech:
+        utterances = read_manifest(real.manifest)
+        speakers = sorted({u.speaker for u in utterances}, key=lambda s: unit_hash(f"{recipe.seed}:{s}"))
+        held_out = set(speakers[:real.dev_speakers])
+        name = Path(real.manifest).parent.name
+        kept = [u for u in utterances if u.speaker not in held_out]
+        dev += [u for u in utterances if u.speaker in held_out]
+        jobs += _copies(kept, name, real.copies, recipe.seed)
+        sources[name] = _summary(kept, real.source, real.license, real.copies, len(speakers) - len(held_out))
+    if synthetic_manifest is not None:
+        synth = recipe.synthetic
+        utterances = [u for u in read_manifest(synthetic_manifest)
+                      if not synth.commercial_only or voice_named(u.voice).commercial_ok]
+        held_out = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") < synth.dev_fraction]
+        kept = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") >= synth.dev_fraction]
+        dev += held_out
+        jobs += _copies(kept, "synthetic", synth.copies, recipe.seed)
+        voices = sorted({u.voice for u in kept})
+        sources["synthetic"] = _summary(kept, "earshot synth (see voices)", "see voices", synth.copies, len(voices))
+        sources["synthetic"]["voices"] = voices
+    return DataPlan(jobs, dev, sources)
+
+
+def _copies(utterances: list[Utterance], source: str, copies: int, seed: int) -> list[FeatureJob]:
+    return [FeatureJob(str(u.audio), u.text, source, copy, int(unit_hash(f"{seed}:{copy}:{u.audio}") * 2**31))
+            for u in utterances for copy in range(copies)]
+
+
+def _summary(utterances: list[Utterance], source: str, licence: str, copies: int, speakers: int) -> dict:
+    return {"utterances": len(utterances), "hours": round(sum(u.duration for u in utterances) / 3600, 3),
+            "copies": copies, "speakers": speakers, "source": source, "license": licence}

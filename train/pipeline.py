@@ -1,0 +1,112 @@
+"""Rebuild a model from its recipe: synthesise, featurise, train, build the LM, export, calibrate, card.
+
+Every step writes into a work folder and is skipped when its output is already there, so an
+interrupted run resumes where it stopped (training itself resumes from its checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from train.datasets import DataPlan, plan
+from train.features import FeatureJob, FeatureSet, build_feature_set
+from train.recipe import Recipe
+
+
+def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path | None = None) -> Path:
+    """Run every step of the recipe; returns the finished bundle folder `out`."""
+    from train import tokens
+    from train.augment import Augmenter
+    from train.export import write_bundle
+    from train.trainer import train
+
+    recipe = Recipe.load(recipe_path)
+    work.mkdir(parents=True, exist_ok=True)
+    synthetic_manifest = synthetic_manifest or _synthesise(recipe, work / "synth_train")
+    data = plan(recipe, synthetic_manifest)
+    train_feats = _features(data.train, work / "features" / "train", Augmenter(), recipe.workers, recipe.model.stride)
+    dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
+                          work / "features" / "dev", None, recipe.workers, recipe.model.stride)
+    model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
+                  pad_value=float(np.log(1e-6)))
+    lm_file = _language_model(recipe, work / "lm.arpa", synthetic_manifest)
+    examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), max(1, len(dev_feats) // 8))]
+    staging = work / "bundle"
+    if staging.exists():
+        shutil.rmtree(staging)
+    write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file,
+                 extra={"training_data": data.sources, "recipe": str(recipe_path)})
+    _calibrate_and_profile(staging, data)
+    _write_card(staging, recipe, data, work)
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(staging, out)
+    return out
+
+
+def _synthesise(recipe: Recipe, folder: Path) -> Path:
+    from train.synth import synthesize_corpus
+
+    manifest = folder / "manifest.jsonl"
+    if not manifest.exists():
+        synthesize_corpus(folder, split="train", n=recipe.synthetic.utterances, seed=recipe.seed,
+                          commercial_only=recipe.synthetic.commercial_only, workers=recipe.workers)
+    return manifest
+
+
+def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, stride: int) -> FeatureSet:
+    if not (folder / "index.npz").exists():
+        build_feature_set(jobs, folder, augment=augment, workers=workers, stride=stride, desc=folder.name)
+    return FeatureSet.load(folder)
+
+
+def _language_model(recipe: Recipe, path: Path, synthetic_manifest: Path | None) -> Path:
+    """Word n-gram LM over the domain's sentences and the training transcripts."""
+    from train.corpus import read_manifest
+    from train.domain import load_catalog
+    from train.domain.generate import generate
+    from train.lm_build import build_arpa
+
+    if path.exists():
+        return path
+    sentences = [s.text for s in generate(load_catalog(), n=recipe.lm_sentences, seed=recipe.seed)]
+    for real in recipe.real_speech:
+        sentences += [u.text for u in read_manifest(real.manifest)]
+    if synthetic_manifest is not None:
+        sentences += [u.text for u in read_manifest(synthetic_manifest)]
+    path.write_text(build_arpa(sentences, order=recipe.lm_order))
+    return path
+
+
+def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
+    """Fit the confidence calibration and the drift profile on the held-out dev utterances."""
+    from edge.drift import Profile, utterance_statistics
+    from edge.frontend import LogMel
+    from edge.recognizer import Recognizer
+    from train.calibrate import fit_calibration
+    from train.evaluation.runner import evaluate
+    from train.export import update_manifest
+
+    recognizer = Recognizer.load(bundle)
+    result = evaluate(recognizer, data.dev)
+    calibration = fit_calibration([r.transcript for r in result.records], [r.correct for r in result.records])
+    (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+    log_mel, profile = LogMel(), Profile.empty()
+    from edge.audio import read_audio
+
+    for record in result.records:
+        samples = read_audio(record.audio).samples
+        profile.add(utterance_statistics(samples, log_mel(samples), record.confidence))
+    (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
+    update_manifest(bundle, calibration="calibration.json", profile="profile.json",
+                    dev_results={"wer": result.wer, "utterances": len(result.records)})
+
+
+def _write_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> None:
+    from train.card import model_card
+
+    (bundle / "MODEL_CARD.md").write_text(model_card(bundle, recipe, data, work))
