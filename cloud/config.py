@@ -39,8 +39,8 @@ class ModelConfig:
 
     pocketsphinx: bool = True
     adapt_to_catalog: bool = True  # add the catalog's words to pocketsphinx's dictionary and LM
-    catalog_word_weight: float = 10.0  # LM unigram weight of added words, relative to uniform
-    beam: float = 1e-48  # pocketsphinx beams: measured on LJ Speech dev clips (see cloud/README.md)
+    catalog_word_weight: float = 0.1  # their LM unigram weight relative to uniform (measured: README)
+    beam: float = 1e-48  # pocketsphinx's beams (its defaults; wider ones measured no better)
     wbeam: float = 7e-29
     nbest: int = 5  # alternatives handed to search
     vosk_model: str | None = None  # a Vosk model directory (downloaded by the user)
@@ -49,6 +49,7 @@ class ModelConfig:
     # Pooled WERs measured on held-out speech; the combiner trusts lower ones more. Unknown: 0.5.
     measured_wer: dict[str, float] = field(default_factory=lambda: {"pocketsphinx": 0.18})
     use_device_hypothesis: bool = True  # let the acoustic model arbitrate the device's words
+    ensemble: bool = False  # run every configured model on each clip (costs their sum), not just the best
 
     def __post_init__(self) -> None:
         _positive(self, ("catalog_word_weight", "beam", "wbeam", "nbest", "onnx_threads"))

@@ -10,7 +10,8 @@ from edge.errors import EarshotError
 DATA_DIR_ENV = "EARSHOT_DATA_DIR"
 TOKENS_DB = "tokens.sqlite3"
 SEARCH_DB = "search.sqlite3"
-STATE_DB = "state.sqlite3"  # clip results (idempotency) and telemetry
+CLIPS_DB = "clips.sqlite3"  # answers by clip id (idempotency)
+TELEMETRY_DB = "telemetry.sqlite3"
 
 
 def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:

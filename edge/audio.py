@@ -17,7 +17,7 @@ from edge.errors import AudioFormatError, AudioInputError
 TARGET_RATE = 16000
 MIN_RATE, MAX_RATE = 8000, 48000
 DEFAULT_MAX_DURATION_S = 600.0
-SUPPORTED_FORMATS = ("WAV", "FLAC", "OGG")  # soundfile's major format names
+SUPPORTED_FORMATS = ("WAV", "WAVEX", "FLAC", "OGG")  # soundfile's major format names
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,11 @@ def read_audio(path: str | os.PathLike, *, max_duration_s: float = DEFAULT_MAX_D
         raise AudioInputError(f"{path}: no such file")
     if path.is_dir():
         raise AudioInputError(f"{path}: is a directory, not an audio file")
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise AudioInputError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+    with handle:
         return _decode(handle, str(path), max_duration_s, target_rate)
 
 
@@ -55,12 +59,18 @@ def decode_audio(data: bytes, *, name: str = "<bytes>", max_duration_s: float = 
 
 
 def _decode(handle, name: str, max_duration_s: float, target_rate: int) -> AudioChunk:
+    if handle.seek(0, io.SEEK_END) == 0:
+        raise AudioInputError(f"{name}: empty file (0 bytes)")
+    handle.seek(0)
     try:
         info = sf.info(handle)
         handle.seek(0)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+    except TypeError:  # soundfile asks for a sample rate: a headerless .raw file
+        raise AudioInputError(f"{name}: unsupported format: raw PCM has no header; "
+                              f"use WAV, FLAC or OGG") from None
+    except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioInputError(f"{name}: not a readable audio file ({_reason(exc)})") from None
-    if info.format == "WAV":
+    if info.format in ("WAV", "WAVEX"):
         _check_wav_length(handle, name)
     if info.format not in SUPPORTED_FORMATS:
         raise AudioInputError(f"{name}: unsupported format {info.format}; use WAV, FLAC or OGG")
@@ -120,7 +130,7 @@ def _check_wav_length(handle, name: str) -> None:
             break
         chunk_id, size = header[:4], struct.unpack("<I", header[4:])[0]
         if chunk_id == b"data":
-            if size not in (0, _STREAMING_SIZE) and handle.tell() + size > file_size:
+            if 0 < size < _STREAMING_SIZE and handle.tell() + size > file_size:
                 raise AudioInputError(f"{name}: truncated; the header promises {size} bytes of audio, "
                                       f"the file holds {file_size - handle.tell()}")
             break
@@ -128,7 +138,9 @@ def _check_wav_length(handle, name: str) -> None:
     handle.seek(0)
 
 
-_STREAMING_SIZE = 0xFFFFFFFF  # writers that do not know the length in advance put this in the header
+# Writers that do not know the length in advance put a placeholder this big or bigger in the header
+# (0xFFFFFFFF from ffmpeg on a pipe, 0x7FFFFFFF from arecord).
+_STREAMING_SIZE = 0x7FFF0000
 
 
 def _reason(exc: Exception) -> str:

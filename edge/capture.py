@@ -70,8 +70,30 @@ def list_input_devices() -> list[InputDevice]:
         default = -1
     return [InputDevice(index=info["index"], name=info["name"], host_api=host_apis[info["hostapi"]]["name"],
                         max_input_channels=info["max_input_channels"],
-                        default_sample_rate=int(info["default_samplerate"]), is_default=info["index"] == default)
+                        default_sample_rate=int(info["default_samplerate"]),
+                        is_default=info["index"] == default)
             for info in sd.query_devices() if info["max_input_channels"] > 0]
+
+
+class BlockConverter:
+    """Turns a stream's int16 (frames, channels) blocks at `sample_rate` into float32 16 kHz mono.
+
+    One stateful soxr resampler runs over the whole stream, so the output does not depend on how
+    the stream was cut into blocks: it equals resampling the whole recording at once.
+    """
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self._resampler = (None if sample_rate == TARGET_RATE else
+                           soxr.ResampleStream(sample_rate, TARGET_RATE, 1, dtype="float32", quality="HQ"))
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        """The 16 kHz samples this block completes (soxr holds back a few until it sees more)."""
+        mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0].astype(np.float32)
+        mono *= 1.0 / _INT16_FULL_SCALE
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono)
+        return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 class MicrophoneStream:
@@ -83,11 +105,12 @@ class MicrophoneStream:
             for chunk in mic:
                 ...
 
-    PortAudio calls back with 16-bit blocks of `block_ms` at the device's rate (`sample_rate`, by default
-    the device's own); the iterator averages the channels and brings them to 16 kHz with one
-    stateful soxr resampler, so chunk boundaries leave no trace. Chunk times count from the first
-    sample. Blocks wait in a queue of up to `max_queue_s` for a slow consumer; beyond that new
-    blocks are dropped and counted in `dropped_s` rather than stalling the audio thread.
+    PortAudio calls back with 16-bit blocks of `block_ms` at the device's rate (`sample_rate`,
+    by default the device's own) and `channels` (by default mono if the device allows it); the
+    iterator turns them into 16 kHz mono with one BlockConverter, so block boundaries leave no
+    trace. Chunk times count from the first sample. Blocks wait in a queue of up to `max_queue_s`
+    for a slow consumer; beyond that new blocks are dropped and counted in `dropped_s` rather than
+    stalling the audio thread.
     """
 
     def __init__(self, device: int | str | None = None, sample_rate: int | None = None,
@@ -100,7 +123,8 @@ class MicrophoneStream:
             raise ValueError(f"sample_rate must be a positive integer or None, got {sample_rate!r}")
         if not (isinstance(block_ms, (int, float)) and 1 <= block_ms <= 1000):
             raise ValueError(f"block_ms must be between 1 and 1000, got {block_ms!r}")
-        if channels is not None and (isinstance(channels, bool) or not isinstance(channels, int) or channels < 1):
+        if channels is not None and (isinstance(channels, bool) or not isinstance(channels, int)
+                                     or channels < 1):
             raise ValueError(f"channels must be a positive integer or None, got {channels!r}")
         if not (isinstance(max_queue_s, (int, float)) and max_queue_s > 0):
             raise ValueError(f"max_queue_s must be > 0, got {max_queue_s!r}")
@@ -134,7 +158,8 @@ class MicrophoneStream:
                                f"`earshot listen --list-devices` shows what there is") from None
         except ValueError as exc:  # no name matched, several did, or the device cannot capture
             problem = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise CaptureError(f"{where}: {problem}; `earshot listen --list-devices` shows what there is") from None
+            raise CaptureError(f"{where}: {problem}; "
+                               f"`earshot listen --list-devices` shows what there is") from None
         self.device_name = info["name"]
         self.sample_rate = self._requested_rate or int(round(info["default_samplerate"]))
         self.channels = self._pick_channels(sd, info)
@@ -143,8 +168,7 @@ class MicrophoneStream:
             maxsize=max(1, math.ceil(self.max_queue_s * 1000 / self.block_ms)))
         self._finished = threading.Event()
         self._closing = False
-        self._resampler = (None if self.sample_rate == TARGET_RATE else
-                           soxr.ResampleStream(self.sample_rate, TARGET_RATE, 1, dtype="float32", quality="HQ"))
+        self._convert = BlockConverter(self.sample_rate)
         self._delivered = 0
         try:
             stream = sd.InputStream(device=info["index"], samplerate=self.sample_rate, channels=self.channels,
@@ -186,8 +210,10 @@ class MicrophoneStream:
         stream, self._stream = self._stream, None
         if stream is not None:
             self._closing = True
-            stream.abort()  # stop now: blocks still queued are not wanted
-            stream.close()
+            try:
+                stream.abort()  # stop now: blocks still queued are not wanted
+            finally:
+                stream.close()
 
     def __enter__(self) -> "MicrophoneStream":
         return self.open()
@@ -198,9 +224,9 @@ class MicrophoneStream:
     def __iter__(self) -> Iterator[AudioChunk]:
         """16 kHz float32 mono chunks for as long as the stream is open."""
         if self._stream is None:
-            raise RuntimeError("open the stream first: `with MicrophoneStream(...) as mic: for chunk in mic: ...`")
-        waited = 0.0
-        reported_drops = 0
+            raise RuntimeError("open the stream first: "
+                               "`with MicrophoneStream(...) as mic: for chunk in mic: ...`")
+        waited, reported_drop_s = 0.0, 0.0
         while self._stream is not None:
             try:
                 block = self._queue.get(timeout=_POLL_S)
@@ -213,19 +239,11 @@ class MicrophoneStream:
                     raise CaptureError(f"{self.device_name}: the input stream {why}") from None
                 continue
             waited = 0.0
-            if self._dropped_frames > reported_drops:
-                reported_drops = self._dropped_frames
+            if self.dropped_s > 0 and (reported_drop_s == 0 or self.dropped_s >= reported_drop_s + 1):
+                reported_drop_s = self.dropped_s  # warn at the first drop, then once per second lost
                 log.warning("%s: dropped %.2f s of audio so far; processing is falling behind",
                             self.device_name, self.dropped_s)
             samples = self._convert(block)
             if len(samples):
                 yield AudioChunk(samples, TARGET_RATE, self._delivered / TARGET_RATE)
                 self._delivered += len(samples)
-
-    def _convert(self, block: np.ndarray) -> np.ndarray:
-        """(frames, channels) at the device rate -> float32 mono at 16 kHz, continuing the stream."""
-        mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0].astype(np.float32)
-        mono *= 1.0 / _INT16_FULL_SCALE
-        if self._resampler is not None:
-            mono = self._resampler.resample_chunk(mono)
-        return np.ascontiguousarray(mono, dtype=np.float32)

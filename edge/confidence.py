@@ -23,7 +23,8 @@ against it. With a beam, the word's n-best support multiplies in:
 Utterance confidence. Features (UtteranceFeatures): mean and min word confidence, the best
 hypothesis's n-best posterior (the margin over the runner-up; 1 for greedy), the fraction of
 words outside the decoder's vocabulary, the LM's natural-log probability per word, the word
-count. An empty transcript has one pseudo-word whose confidence is the mean blank posterior.
+count. An empty transcript has one pseudo-word whose confidence is the smallest blank
+posterior over the steps (how sure the least sure step is that nothing was said).
 The uncalibrated (raw) confidence is
 
     raw = sqrt(mean_word * min_word) * top_posterior * (1 - OOV_WEIGHT * oov_rate)
@@ -139,7 +140,8 @@ def word_support(best_words: Sequence[str], nbest_words: Sequence[Sequence[str]]
     """support(word_k): the n-best posterior mass of hypotheses with word k near position k."""
     support = []
     for k, word in enumerate(best_words):
-        mass = sum(float(p) for words, p in zip(nbest_words, posteriors) if word in words[max(k - 1, 0):k + 2])
+        nearby = slice(max(k - 1, 0), k + 2)
+        mass = sum(float(p) for words, p in zip(nbest_words, posteriors) if word in words[nearby])
         support.append(_clip01(mass))
     return support
 
@@ -183,10 +185,13 @@ def check_calibration(calibration: Mapping | None) -> None:
                 if "method" not in calibration[part]:
                     raise ValueError(f"calibration '{part}' map has no 'method'")
                 check_calibration(calibration[part])
+        if (calibration.get("word") or {}).get("method") == "logistic":
+            raise ValueError("the 'word' calibration map reads one number: identity, isotonic or platt")
         return
     method = calibration["method"]
     if method not in CALIBRATION_METHODS:
-        raise ValueError(f"unknown calibration method {method!r}; expected one of {', '.join(CALIBRATION_METHODS)}")
+        raise ValueError(f"unknown calibration method {method!r}; expected one of "
+                         f"{', '.join(CALIBRATION_METHODS)}")
     if method == "isotonic":
         x, y = calibration.get("x"), calibration.get("y")
         if not isinstance(x, Sequence) or not isinstance(y, Sequence) or len(x) != len(y) or not x:
@@ -203,7 +208,8 @@ def check_calibration(calibration: Mapping | None) -> None:
             raise ValueError("logistic calibration needs lists 'features' and 'weights' of the same length")
         unknown = [name for name in names if name not in FEATURE_NAMES]
         if unknown:
-            raise ValueError(f"logistic calibration: unknown features {unknown}; known: {', '.join(FEATURE_NAMES)}")
+            raise ValueError(f"logistic calibration: unknown features {unknown}; "
+                             f"known: {', '.join(FEATURE_NAMES)}")
         for key in ("mean", "scale"):
             if key in calibration and len(calibration[key]) != len(names):
                 raise ValueError(f"logistic calibration '{key}' must have one value per feature")
@@ -233,7 +239,8 @@ def apply_calibration(raw: float, calibration: Mapping | None,
         for name, weight, mean, scale in zip(names, calibration["weights"], means, scales):
             z += float(weight) * (float(features[name]) - float(mean)) / (float(scale) or 1.0)
         return _sigmoid(z)
-    raise ValueError(f"unknown calibration method {method!r}; expected one of {', '.join(CALIBRATION_METHODS)}")
+    raise ValueError(f"unknown calibration method {method!r}; expected one of "
+                     f"{', '.join(CALIBRATION_METHODS)}")
 
 
 def _blank_step_competitors(log_probs: np.ndarray, path: np.ndarray, spans: list[TokenSpan],

@@ -115,15 +115,22 @@ class Recognizer:
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)
         segments = tuple(Segment(start, end, d.text, d.confidence) for start, end, d in decoded)
-        spoken = [d for _, _, d in decoded if d.text]
-        confidence = min((d.confidence for d in spoken), default=0.0)
+        timings = Timings(feature_ms=clock.ms["feature"], model_ms=clock.ms["model"], decode_ms=clock.ms["decode"],
+                          vad_ms=clock.ms["vad"], duration_s=duration_s)
+        if not decoded:  # long audio in which the VAD found no speech
+            return Transcript(text="", confidence=0.0, timings=timings, model=self.bundle.name,
+                              runtime=self.options.runtime)
+        spoken = [d for _, _, d in decoded if d.text] or [d for _, _, d in decoded]
+        weakest = min(spoken, key=lambda d: d.confidence)  # an utterance is as sure as its weakest part
         return Transcript(
-            text=" ".join(d.text for d in spoken),
-            confidence=float(confidence),
+            text=" ".join(d.text for d in spoken if d.text),
+            confidence=float(weakest.confidence),
+            raw_confidence=float(weakest.raw_confidence),
+            features=weakest.features.as_dict(),
+            alternatives=tuple(text for text, _ in spoken[0].nbest) if len(spoken) == 1 else (),
             words=words,
             segments=segments,
-            timings=Timings(feature_ms=clock.ms["feature"], model_ms=clock.ms["model"],
-                            decode_ms=clock.ms["decode"], vad_ms=clock.ms["vad"], duration_s=duration_s),
+            timings=timings,
             model=self.bundle.name,
             runtime=self.options.runtime,
         )

@@ -51,6 +51,9 @@ class Transcript:
     model: str = ""
     runtime: str = ""
     source: str = "edge"
+    raw_confidence: float = 0.0  # before calibration
+    features: dict | None = None  # what the confidence was computed from (edge/confidence.py)
+    alternatives: tuple[str, ...] = ()  # n-best texts, best first
 
     def to_dict(self) -> dict:
         data = asdict(self)

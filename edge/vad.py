@@ -8,8 +8,8 @@ Rules, in frames of `frame_ms` (frame i covers samples [i * F, (i + 1) * F)):
   before the end of the previous segment or the start of the stream);
 - it closes once `min_silence_ms` of unvoiced frames follow its last voiced frame; its audio
   ends `padding_ms` after that frame (hence `padding_ms <= min_silence_ms`);
-- it is cut at the last frame end that keeps it within `max_segment_s`; if speech goes on, the next segment starts at
-  the cut, so no audio is lost;
+- it is cut at the last frame end that keeps it within `max_segment_s`; if speech goes on,
+  the next segment starts at the cut, so no audio is lost;
 - it is dropped if its voiced span (first to last voiced frame) is shorter than `min_speech_ms`;
 - at `finish()` an open segment closes with whatever end padding the stream still has.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -29,6 +29,10 @@ from edge.audio import TARGET_RATE, AudioChunk, check_samples
 SAMPLE_RATE = TARGET_RATE
 FRAME_MS_CHOICES = (10, 20, 30)  # the only frame lengths webrtcvad accepts
 INT16_SCALE = 32767  # float [-1, 1] -> int16 PCM, the scale soundfile uses when writing PCM_16
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +47,9 @@ class VadOptions:
     max_segment_s: float = 30.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.aggressiveness, bool) or self.aggressiveness not in (0, 1, 2, 3):
+        if not _is_int(self.aggressiveness) or self.aggressiveness not in (0, 1, 2, 3):
             raise ValueError(f"aggressiveness must be 0, 1, 2 or 3, got {self.aggressiveness!r}")
-        if isinstance(self.frame_ms, bool) or self.frame_ms not in FRAME_MS_CHOICES:
+        if not _is_int(self.frame_ms) or self.frame_ms not in FRAME_MS_CHOICES:
             raise ValueError(f"frame_ms must be one of {FRAME_MS_CHOICES}, got {self.frame_ms!r}")
         for name in ("padding_ms", "min_silence_ms", "min_speech_ms", "max_segment_s"):
             value = getattr(self, name)
@@ -161,7 +165,8 @@ def find_segments(samples: np.ndarray, options: VadOptions = VadOptions()) -> li
     return [*vad.accept(samples), *vad.finish()]
 
 
-def stream_segments(chunks: Iterable[AudioChunk], options: VadOptions = VadOptions()) -> Iterator[SpeechSegment]:
+def stream_segments(chunks: Iterable[AudioChunk],
+                    options: VadOptions = VadOptions()) -> Iterator[SpeechSegment]:
     """Speech segments of a stream of 16 kHz AudioChunks, each yielded as soon as it closes."""
     vad = StreamingVad(options)
     for chunk in chunks:

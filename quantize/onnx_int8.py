@@ -10,6 +10,8 @@ calibration method are options. Dynamic quantization is not offered: it made thi
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,14 +69,18 @@ def quantize_onnx(fp32_path: Path, out_path: Path, features: Sequence[np.ndarray
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32_path), str(prepared))
         activation = QuantType.QUInt8 if options.activations == "uint8" else QuantType.QInt8
-        quantize_static(
-            str(prepared), str(out_path), _FeatureReader(_input_name(prepared), features),
-            quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=False,
-            activation_type=activation, weight_type=QuantType.QInt8,
-            nodes_to_exclude=excluded_nodes(prepared, options.exclude),
-            calibrate_method=_calibration_method(options.method),
-            extra_options={"WeightSymmetric": True, "CalibPercentile": PERCENTILE},
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # the calibrators print a line per utterance
+            quantize_static(
+                str(prepared), str(out_path), _FeatureReader(_input_name(prepared), features),
+                quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=False,
+                activation_type=activation, weight_type=QuantType.QInt8,
+                nodes_to_exclude=excluded_nodes(prepared, options.exclude),
+                calibrate_method=_calibration_method(options.method),
+                # CalibStridedMinMax=1 (despite its name, honoured by every calibrator) collects one
+                # utterance at a time: histograms merge across calls, so utterances may differ in
+                # length and intermediate tensors of only one utterance are held in memory.
+                extra_options={"WeightSymmetric": True, "CalibPercentile": PERCENTILE, "CalibStridedMinMax": 1},
+            )
     return out_path
 
 
@@ -125,15 +131,27 @@ def _calibration_method(name: str):
 
 
 class _FeatureReader(CalibrationDataReader):
-    """Feeds one utterance's (1, frames, n_mels) features per calibration step."""
+    """Feeds one utterance's (1, frames, n_mels) features per calibration step, longest first.
+
+    Longest first because the histogram calibrators fix their bin width from the first
+    utterance's range: a long utterance's range is close to the final one.
+    """
 
     def __init__(self, input_name: str, features: Sequence[np.ndarray]) -> None:
         self._input_name = input_name
-        self._features = features
+        self._features = sorted(features, key=len, reverse=True)
+        self._start, self._end = 0, len(self._features)
+        self._iterator = self._batches()
+
+    def __len__(self) -> int:
+        return len(self._features)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        self._start, self._end = start_index, end_index
         self._iterator = self._batches()
 
     def _batches(self) -> Iterator[dict[str, np.ndarray]]:
-        for feats in self._features:
+        for feats in self._features[self._start:self._end]:
             yield {self._input_name: np.ascontiguousarray(feats, dtype=np.float32)[None]}
 
     def get_next(self) -> dict[str, np.ndarray] | None:

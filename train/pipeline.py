@@ -93,7 +93,8 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
 
     recognizer = Recognizer.load(bundle)
     result = evaluate(recognizer, data.dev)
-    calibration = fit_calibration([r.transcript for r in result.records], [r.correct for r in result.records])
+    calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
+                                    "correct": r.correct} for r in result.records], method="logistic")
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     log_mel, profile = LogMel(), Profile.empty()
     from edge.audio import read_audio

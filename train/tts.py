@@ -97,7 +97,7 @@ class Synthesizer:
         try:
             process.stdin.write(f"(Parameter.set 'Duration_Stretch {1 / speed:.3f})\n"
                                 f'(utt.save.wave (utt.synth (Utterance Text "{quoted}")) "{out}" \'riff)\n'
-                                f'(format t "{_DONE}\\n")\n')
+                                f'(format t "{_DONE}\\n")(fflush nil)\n')
             process.stdin.flush()
             for line in process.stdout:
                 if _DONE in line:

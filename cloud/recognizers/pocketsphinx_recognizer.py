@@ -27,15 +27,20 @@ FRAMES_PER_S = 100  # pocketsphinx's default frame rate (-frate)
 _FILLER = re.compile(r"^(<.*>|\[.*\]|\+\+.*\+\+|\+.*\+)$")
 _VARIANT = re.compile(r"\(\d+\)$")
 _MAX_NBEST_SCANNED = 30  # the lattice's n-best list repeats itself; stop scanning after this many
+DEFAULT_BEAM, DEFAULT_WBEAM = 1e-48, 7e-29  # pocketsphinx's own defaults
+DEFAULT_WORD_WEIGHT = 0.1  # LM unigram weight of added words, relative to uniform (see cloud/README.md)
+ADAPTED_SEARCH = "catalog"
+_UNKNOWN_LOGPROB = -(2**28)  # NGramModel.prob answers about -2**29 for words it lacks
 
 
 @dataclass(frozen=True, slots=True)
 class PocketsphinxOptions:
     """Decoder settings; beams as in pocketsphinx (smaller = wider, slower, more accurate)."""
 
-    beam: float = 1e-48
-    wbeam: float = 7e-29
+    beam: float = DEFAULT_BEAM
+    wbeam: float = DEFAULT_WBEAM
     nbest: int = 5
+    word_weight: float = DEFAULT_WORD_WEIGHT
     extra_words: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (word, CMU phones)
 
 
@@ -53,15 +58,29 @@ class PocketsphinxRecognizer:
         self._decoder = Decoder(loglevel="FATAL", beam=options.beam, wbeam=options.wbeam)
         self._lock = threading.Lock()  # a decoder decodes one utterance at a time
         self.added_words = self._add_words(options.extra_words)
+        self._search = self._decoder.current_search()
 
     def _add_words(self, words: Iterable[tuple[str, str]]) -> int:
+        """Add words to the dictionary and, at `word_weight`, to the language model; return how many.
+
+        pocketsphinx's own add_word gives new words the uniform unigram probability, which over
+        thousands of place names takes probability from everyday words; so the LM entry is made
+        first at the configured weight, and the search is rebuilt over the adapted LM at the end.
+        """
         new = [(w, p) for w, p in words if self._decoder.lookup_word(w) is None]
-        for number, (word, phones) in enumerate(new, 1):
+        if not new:
+            return 0
+        lm = self._decoder.get_lm(self._decoder.current_search())
+        for word, phones in new:
+            if lm.prob([word]) <= _UNKNOWN_LOGPROB:
+                lm.add_word(word, self.options.word_weight)
             try:
-                self._decoder.add_word(word, phones, update=number == len(new))
-            except RuntimeError:  # a pronunciation with phones the model lacks: leave the word out
-                continue
-        return len(new)
+                self._decoder.add_word(word, phones, update=False)
+            except RuntimeError:  # raised when the LM already had the word; the dictionary has it now
+                pass
+        self._decoder.add_lm(ADAPTED_SEARCH, lm)
+        self._decoder.activate_search(ADAPTED_SEARCH)
+        return sum(self._decoder.lookup_word(w) is not None for w, _ in new)
 
     def knows(self, word: str) -> bool:
         """Whether `word` is in the decoder's dictionary (so it can be recognized or aligned)."""
@@ -100,7 +119,7 @@ class PocketsphinxRecognizer:
             except RuntimeError:
                 return None
             finally:
-                self._decoder.activate_search()
+                self._decoder.activate_search(self._search)
                 self._decoder.remove_search("choose")
         return transcript if transcript.text else None
 
@@ -138,19 +157,21 @@ def create(spec: str = "") -> PocketsphinxRecognizer:
     """Entry point for `earshot eval --model pocketsphinx[:SPEC]`.
 
     SPEC is comma-separated key=value settings: `catalog=default|none|PATH.jsonl` (whose title
-    words are added to the vocabulary; default: the shipped places catalog), `beam=`, `wbeam=`.
+    words are added to the vocabulary; default: the shipped places catalog), `weight=` (their
+    LM weight relative to uniform), `beam=`, `wbeam=`.
     """
     from cloud.recognizers.vocabulary import catalog_vocabulary
 
     settings = dict(part.split("=", 1) if "=" in part else (part, "") for part in spec.split(",") if part)
-    unknown = set(settings) - {"catalog", "beam", "wbeam"}
+    unknown = set(settings) - {"catalog", "beam", "wbeam", "weight"}
     if unknown:
         raise EarshotError(f"pocketsphinx: unknown setting(s) {', '.join(sorted(unknown))}; "
-                           "use catalog=default|none|PATH, beam=FLOAT, wbeam=FLOAT")
+                           "use catalog=default|none|PATH, weight=FLOAT, beam=FLOAT, wbeam=FLOAT")
     catalog = settings.get("catalog", "default")
     try:
-        options = PocketsphinxOptions(beam=float(settings.get("beam", PocketsphinxOptions.beam)),
-                                      wbeam=float(settings.get("wbeam", PocketsphinxOptions.wbeam)),
+        options = PocketsphinxOptions(beam=float(settings.get("beam", DEFAULT_BEAM)),
+                                      wbeam=float(settings.get("wbeam", DEFAULT_WBEAM)),
+                                      word_weight=float(settings.get("weight", DEFAULT_WORD_WEIGHT)),
                                       extra_words=catalog_vocabulary(catalog))
     except ValueError as exc:
         raise EarshotError(f"pocketsphinx: bad setting ({exc})") from None

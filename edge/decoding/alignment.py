@@ -90,7 +90,8 @@ def viterbi_path(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id
     return path
 
 
-def viterbi_path_reference(log_probs: np.ndarray, labels: list[int] | np.ndarray, blank_id: int) -> np.ndarray:
+def viterbi_path_reference(log_probs: np.ndarray, labels: list[int] | np.ndarray,
+                           blank_id: int) -> np.ndarray:
     """The most probable per-step path that collapses to `labels` (CTC forced alignment, NumPy).
 
     Standard CTC Viterbi over the 2L+1 states blank, l1, blank, l2, ..., blank: a state is

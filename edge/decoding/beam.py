@@ -15,10 +15,15 @@ rank is logaddexp(pb, pnb) + context, where the context score depends on the tex
 and at the end: the unfinished word is scored as finished, plus lm_weight * ln p(</s> | history).
 
 Prefixes are nodes of a tree made per utterance, so extending one is a dict lookup and its
-context score is computed once. Consecutive separators collapse (so do leading ones): a
-separator after a separator stays in the same prefix. Speed comes from pruning: per step only
-tokens above `prune_log_prob` (at most `max_tokens_per_step` of them) are tried, and hypotheses
-more than `-hyp_prune_log_prob` below the best are dropped.
+context score is computed once. Consecutive separators collapse (so do leading ones: the root
+prefix counts as ending in a separator): a separator after a separator stays in the same prefix.
+
+Speed comes from pruning. Per step only tokens at or above `prune_log_prob` are tried, at most
+`max_tokens_per_step` of them, likeliest first. Before any prefix is extended, the scores of
+keeping each prefix and of extending each by the step's likeliest token estimate the beam-th
+best score of the step; an extension scoring below that (or more than -hyp_prune_log_prob
+below the best), allowing for the most its context can gain, is not made. Hypotheses more than
+-hyp_prune_log_prob below the best are dropped.
 """
 
 from __future__ import annotations
@@ -97,7 +102,7 @@ class PrefixBeamSearch:
             self._oov_estimate = -options.oov_penalty
         # How much a child's context score can exceed its parent's (a word bonus as a word starts,
         # a hotword letter), so pruning by the parent's score does not cut such a child.
-        hotword_gain = max((boost for _, boost in self.hotwords.phrases.items()), default=0.0) if self.hotwords else 0.0
+        hotword_gain = max(self.hotwords.phrases.values(), default=0.0) if self.hotwords else 0.0
         self._gain_bound = max(self._word_bonus, 0.0) + max(hotword_gain, 0.0)
         if options.lexicon_only and self.vocabulary is None:
             raise ValueError("lexicon_only needs a vocabulary: give the decoder an LM or a lexicon")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from edge import confidence as conf
-from edge.decoding.alignment import token_spans, viterbi_path, word_spans
+from edge.bundle import Bundle
+from edge.decoding.alignment import TokenSpan, WordSpan, token_spans, viterbi_path, word_spans
 from edge.decoding.beam import PrefixBeamSearch
 from edge.decoding.greedy import greedy_decode
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import LN_10, SENTENCE_END, SENTENCE_START, UNKNOWN, NgramLM
 from edge.decoding.options import DecoderOptions
 from edge.decoding.vocabulary import Vocabulary
+from edge.errors import BundleError
 from edge.results import Word
 from edge.text import normalize_text
 
@@ -39,6 +42,17 @@ class Decoded:
     raw_confidence: float
     nbest: tuple[tuple[str, float], ...]
     features: conf.UtteranceFeatures
+
+
+class _Best(NamedTuple):
+    """The chosen hypothesis: its alignment, words, the n-best and the n-best's view of it."""
+
+    path: np.ndarray
+    spans: list[TokenSpan]
+    words: list[WordSpan]
+    nbest: tuple[tuple[str, float], ...]
+    top_posterior: float
+    support: list[float]
 
 
 class CtcDecoder:
@@ -72,49 +86,61 @@ class CtcDecoder:
                                             lm=lm, vocabulary=self.vocabulary, hotwords=self.hotwords)
 
     @classmethod
-    def from_bundle(cls, bundle, options: DecoderOptions | None = None, use_lm: bool = True) -> CtcDecoder:
-        """A decoder for an edge.bundle.Bundle, with its LM (when `use_lm`) and calibration."""
+    def from_bundle(cls, bundle: Bundle, options: DecoderOptions | None = None,
+                    use_lm: bool = True) -> CtcDecoder:
+        """A decoder for an edge.bundle.Bundle: its tokens, LM (when `use_lm`), lexicon and calibration.
+
+        The lexicon is the optional file named by bundle.json's "lexicon" key, one word per line.
+        """
         lm = NgramLM.load(bundle.lm_path) if use_lm and bundle.lm_path is not None else None
+        lexicon = None
+        if bundle.extra.get("lexicon"):
+            path = bundle.path / bundle.extra["lexicon"]
+            try:
+                lexicon = path.read_text(encoding="utf-8").split()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise BundleError(f"{path}: cannot read the lexicon ({exc})") from None
         return cls(bundle.tokens, bundle.blank_id, bundle.word_separator, bundle.step_s,
-                   options=options, lm=lm, calibration=bundle.calibration)
+                   options=options, lm=lm, calibration=bundle.calibration, lexicon=lexicon)
 
     def decode(self, log_probs: np.ndarray, offset_s: float = 0.0) -> Decoded:
         """Decode one utterance's (steps, tokens) log-probabilities; word times start at offset_s."""
         log_probs = self._checked(log_probs)
-        if self._search is None:
-            greedy = greedy_decode(log_probs, self.blank_id)
-            path = greedy.path
-            spans = token_spans(path, self.blank_id)
-            words = word_spans(spans, self.tokens, self.separator_id)
-            nbest = ((" ".join(w.text for w in words), greedy.log_prob),)
-            top_posterior = 1.0
-            support = [1.0] * len(words)
-        else:
-            hypotheses = self._search.search(log_probs)
-            best = hypotheses[0] if hypotheses else None
-            labels = best.labels if best is not None else ()
-            path = viterbi_path(log_probs, labels, self.blank_id)
-            spans = token_spans(path, self.blank_id)
-            words = word_spans(spans, self.tokens, self.separator_id)
-            texts = [self._words_of(h.text) for h in hypotheses]
-            nbest = tuple((" ".join(t), h.score) for t, h in zip(texts, hypotheses))
-            posteriors = conf.nbest_posteriors([h.score for h in hypotheses])
-            top_posterior = float(posteriors[0]) if posteriors.size else 1.0
-            support = conf.word_support([w.text for w in words], texts, posteriors)
-        acoustic = conf.word_acoustic_confidences(log_probs, path, spans, words, self.blank_id,
-                                                   self.separator_id)
-        word_confidences = [a * s for a, s in zip(acoustic, support)]
-        word_texts = [w.text for w in words]
-        features = conf.utterance_features(
-            word_confidences, top_posterior, self._oov_rate(word_texts), self._lm_per_word(word_texts),
-            blank_confidence=float(np.exp(log_probs[:, self.blank_id]).mean()) if len(log_probs) else 1.0)
+        best = self._greedy(log_probs) if self._search is None else self._beam(log_probs)
+        acoustic = conf.word_acoustic_confidences(log_probs, best.path, best.spans, best.words,
+                                                   self.blank_id, self.separator_id)
+        word_confidences = [a * s for a, s in zip(acoustic, best.support)]
+        word_texts = [w.text for w in best.words]
+        least_blank = float(np.exp(log_probs[:, self.blank_id].min())) if len(log_probs) else 1.0
+        features = conf.utterance_features(word_confidences, best.top_posterior, self._oov_rate(word_texts),
+                                           self._lm_per_word(word_texts), blank_confidence=least_blank)
         raw = features.raw
         confidence = conf.apply_calibration(raw, self._utterance_map, features.as_dict())
-        result_words = tuple(
+        words = tuple(
             Word(w.text, offset_s + w.first_step * self.step_s, offset_s + (w.last_step + 1) * self.step_s,
                  conf.apply_calibration(c, self._word_map) if self._word_map else c)
-            for w, c in zip(words, word_confidences))
-        return Decoded(" ".join(word_texts), result_words, confidence, raw, nbest, features)
+            for w, c in zip(best.words, word_confidences))
+        return Decoded(" ".join(word_texts), words, confidence, raw, best.nbest, features)
+
+    def _greedy(self, log_probs: np.ndarray) -> _Best:
+        greedy = greedy_decode(log_probs, self.blank_id)
+        spans = token_spans(greedy.path, self.blank_id)
+        words = word_spans(spans, self.tokens, self.separator_id)
+        nbest = ((" ".join(w.text for w in words), greedy.log_prob),)
+        return _Best(greedy.path, spans, words, nbest, 1.0, [1.0] * len(words))
+
+    def _beam(self, log_probs: np.ndarray) -> _Best:
+        hypotheses = self._search.search(log_probs)
+        labels = hypotheses[0].labels if hypotheses else ()
+        path = viterbi_path(log_probs, labels, self.blank_id)
+        spans = token_spans(path, self.blank_id)
+        words = word_spans(spans, self.tokens, self.separator_id)
+        texts = [self._words_of(h.text) for h in hypotheses]
+        nbest = tuple((" ".join(t), h.score) for t, h in zip(texts, hypotheses))
+        posteriors = conf.nbest_posteriors([h.score for h in hypotheses])
+        top_posterior = float(posteriors[0]) if posteriors.size else 1.0
+        support = conf.word_support([w.text for w in words], texts, posteriors)
+        return _Best(path, spans, words, nbest, top_posterior, support)
 
     def _checked(self, log_probs: np.ndarray) -> np.ndarray:
         if not isinstance(log_probs, np.ndarray) or log_probs.ndim != 2:
@@ -136,7 +162,8 @@ class CtcDecoder:
             raise ValueError(f"hotword {phrase!r} has no letters left after normalisation")
         missing = sorted({c for c in normalised.replace(" ", "") if c not in self.tokens})
         if missing:
-            raise ValueError(f"hotword {phrase!r} uses characters the model cannot emit: {''.join(missing)!r}")
+            raise ValueError(f"hotword {phrase!r} uses characters the model cannot emit: "
+                             f"{''.join(missing)!r}")
         return normalised.replace(" ", self.word_separator)
 
     def _vocabulary(self, lexicon: Iterable[str] | None, hotwords: list[tuple[str, float]]) -> Vocabulary:

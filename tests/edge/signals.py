@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import soundfile as sf
 
+from tests.conftest import PUBLIC_EVAL as EVAL_DIR
+
 RATE = 16000
-EVAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "eval" / "public"
 EVAL_CLIPS = sorted(EVAL_DIR.glob("*.wav"))
 
 # Where synthetic_speech() puts "speech" (harmonic bursts), in seconds, and a voiced click

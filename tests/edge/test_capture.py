@@ -14,12 +14,13 @@ import pytest
 import soxr
 
 from edge import capture
-from edge.capture import CaptureError, MicrophoneStream
+from edge.capture import BlockConverter, CaptureError, MicrophoneStream
 from tests.edge.file_mic import DEVICE_NAME, FileMic, make_file_mic, why_no_file_mic
 
 RATE = 16000
 NO_FILE_MIC = why_no_file_mic()
-needs_file_mic = pytest.mark.skipif(NO_FILE_MIC is not None, reason=f"no file-backed ALSA microphone: {NO_FILE_MIC}")
+needs_file_mic = pytest.mark.skipif(NO_FILE_MIC is not None,
+                                    reason=f"no file-backed ALSA microphone: {NO_FILE_MIC}")
 
 # Runs in the child: capture `seconds` of 16 kHz audio with MicrophoneStream(**kwargs), save it.
 CAPTURE = """
@@ -44,7 +45,7 @@ np.savez(out, samples=np.concatenate([c.samples for c in chunks]), starts=[c.sta
 # Runs in the child: open MicrophoneStream(**kwargs) and print the CaptureError it raises.
 OPEN_FAILS = """
 import json, sys
-from edge.capture import CaptureError, MicrophoneStream
+from edge.capture import BlockConverter, CaptureError, MicrophoneStream
 try:
     MicrophoneStream(**json.loads(sys.argv[1])).open()
 except CaptureError as exc:
@@ -164,6 +165,25 @@ def test_settings_the_device_refuses_are_a_capture_error(tmp_path):
 
 
 # --- without PortAudio -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("rate, channels", [(44100, 2), (48000, 1), (8000, 1), (22050, 4)])
+@pytest.mark.parametrize("block", [7, 160, 1323, 4096])
+def test_block_conversion_does_not_depend_on_block_size(rate, channels, block):
+    rng = np.random.default_rng(rate + channels)
+    noise = rng.normal(0, 300, (rate, channels))  # makes the channels differ
+    pcm = (tone(rate, 1.0, (440, 0.4))[:, None] * 32767 + noise).astype(np.int16)
+    convert = BlockConverter(rate)
+    streamed = np.concatenate([convert(pcm[i:i + block]) for i in range(0, len(pcm), block)])
+    whole = soxr.resample(pcm.astype(np.float32).mean(axis=1) / 32768, rate, RATE, quality="HQ")
+    assert streamed.dtype == np.float32 and len(streamed) <= len(whole)
+    assert len(streamed) >= len(whole) - 0.1 * RATE  # soxr holds back its filter delay until the end
+    np.testing.assert_allclose(streamed, whole[: len(streamed)], atol=1e-6)
+
+
+def test_block_conversion_at_16k_is_only_scaling():
+    pcm = np.array([[0], [16384], [-32768], [32767]], dtype=np.int16)
+    np.testing.assert_array_equal(BlockConverter(RATE)(pcm), [0.0, 0.5, -1.0, 32767 / 32768])
+
 
 def test_missing_sounddevice_says_what_to_pip_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # makes `import sounddevice` fail

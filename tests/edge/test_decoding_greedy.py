@@ -8,7 +8,7 @@ import pytest
 from edge.decoding import CtcDecoder, DecoderOptions
 from edge.decoding.alignment import token_spans
 from edge.decoding.greedy import greedy_decode
-from tests.edge.ctc_posteriors import BLANK_ID, SEPARATOR, STEP_S, TOKENS, peaky, rows_to_log_probs
+from tests.edge.decoding_fixtures import BLANK_ID, SEPARATOR, STEP_S, TOKENS, peaky, rows_to_log_probs
 
 
 def _decoder(**options) -> CtcDecoder:

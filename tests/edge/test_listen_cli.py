@@ -18,7 +18,8 @@ from tests.edge.file_mic import DEVICE_NAME, make_file_mic, why_no_file_mic
 from tests.edge.signals import BURSTS, EVAL_CLIPS, EVAL_DIR, RATE, public_speech, synthetic_speech
 
 NO_FILE_MIC = why_no_file_mic()
-needs_file_mic = pytest.mark.skipif(NO_FILE_MIC is not None, reason=f"no file-backed ALSA microphone: {NO_FILE_MIC}")
+needs_file_mic = pytest.mark.skipif(NO_FILE_MIC is not None,
+                                    reason=f"no file-backed ALSA microphone: {NO_FILE_MIC}")
 needs_eval_clips = pytest.mark.skipif(not EVAL_CLIPS, reason=f"no real speech clips in {EVAL_DIR}")
 EARSHOT = [sys.executable, "-m", "edge.cli"]
 

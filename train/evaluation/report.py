@@ -119,7 +119,8 @@ def _speed(result: EvalResult) -> str:
     if timed:
         for stage in ("feature", "model", "decode", "vad"):
             total_ms = sum(getattr(t, f"{stage}_ms") for t in timed)
-            rows.append((f"{stage} stage (recognizer's own timing)", f"{total_ms / 1000:.2f} s"))
+            if total_ms > 0:
+                rows.append((f"{stage} stage (recognizer's own timing)", f"{total_ms / 1000:.2f} s"))
     return "## Speed\n\nTimes measured on this machine around each transcribe call.\n\n" + _table(
         ("measure", "value"), rows)
 

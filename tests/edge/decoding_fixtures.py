@@ -1,4 +1,4 @@
-"""Constructed CTC posteriors for decoding tests: character tokens as a small bundle emits them."""
+"""Decoding test data: constructed CTC posteriors over a character bundle's tokens, a small domain LM."""
 
 from __future__ import annotations
 
@@ -11,9 +11,33 @@ SEPARATOR = " "
 STEP_S = 0.04
 FLOOR_PROB = 1e-9  # the least a token gets at a step
 
+# log10 unigrams: "timer" is in-domain, "tamer" is rare; a bigram makes "a timer" likelier still
+DOMAIN_ARPA = """
+\\data\\
+ngram 1=8
+ngram 2=3
+
+\\1-grams:
+-0.8\t</s>
+-99\t<s>\t-0.2
+-3.0\t<unk>
+-1.0\tset\t-0.2
+-1.0\ta\t-0.2
+-1.0\ttimer\t-0.2
+-4.0\ttamer\t-0.2
+-1.5\tfor
+
+\\2-grams:
+-0.3\t<s> set
+-0.3\tset a
+-0.2\ta timer
+
+\\end\\
+"""
+
 
 def rows_to_log_probs(rows: list[dict[str, float]]) -> np.ndarray:
-    """(steps, tokens) float32 log-probs from rows {token: prob} ("_" is blank); unnamed tokens share the rest."""
+    """(steps, tokens) float32 log-probs from rows {token: prob}; "_" is blank, unnamed tokens share the rest."""
     out = np.zeros((len(rows), len(TOKENS)), dtype=np.float64)
     for t, row in enumerate(rows):
         named = [TOKENS.index(BLANK if token == "_" else token) for token in row]

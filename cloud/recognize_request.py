@@ -1,0 +1,136 @@
+"""Parse a POST /v1/recognize request (WAV body plus headers, or multipart) into a RecognizeRequest."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import soundfile as sf
+from aiohttp import web
+
+from cloud.api_errors import ApiError
+from edge.audio import AudioChunk, decode_audio
+from edge.errors import AudioInputError
+from edge.text import normalize_text
+
+AUDIO_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/flac",
+                         "audio/x-flac", "audio/ogg"})
+MULTIPART = "multipart/form-data"
+MAX_HYPOTHESIS_CHARS = 2000
+MAX_METADATA_BYTES = 16 * 1024
+_CLIP_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RecognizeRequest:
+    """A clip and what the device says about it."""
+
+    audio: bytes
+    clip_id: str | None = None  # idempotency key
+    device_id: str | None = None
+    hypothesis: str | None = None  # the device's own transcript
+    confidence: float | None = None  # the device's confidence in it
+
+
+async def read_recognize_request(request: web.Request, max_body_bytes: int) -> RecognizeRequest:
+    """Read the body within `max_body_bytes`; 4xx ApiError for anything malformed."""
+    if request.content_length is not None and request.content_length > max_body_bytes + MAX_METADATA_BYTES:
+        raise ApiError(413, "body_too_large", f"the body is {request.content_length} bytes; "
+                                              f"the limit is {max_body_bytes}")
+    content_type = request.content_type.lower()
+    if content_type in AUDIO_TYPES:
+        audio = await _read_limited(request.content, max_body_bytes)
+        meta = {"clip_id": request.headers.get("X-Clip-Id") or request.headers.get("Idempotency-Key"),
+                "device_id": request.headers.get("X-Device-Id"),
+                "hypothesis": unquote(request.headers.get("X-Device-Hypothesis", "")) or None,
+                "confidence": request.headers.get("X-Device-Confidence")}
+    elif content_type == MULTIPART:
+        audio, meta = await _read_multipart(request, max_body_bytes)
+    else:
+        raise ApiError(415, "unsupported_media_type",
+                       f"Content-Type {content_type or 'missing'}; send audio/wav (or audio/flac, audio/ogg) "
+                       "or multipart/form-data with an 'audio' part")
+    if not audio:
+        raise ApiError(400, "empty_body", "no audio: the body (or its 'audio' part) is empty")
+    return _checked(audio, meta)
+
+
+def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
+    """Decode to float32 mono 16 kHz (converting rate and channels); 422 ApiError when unusable."""
+    try:
+        info = sf.info(io.BytesIO(audio))
+    except Exception:  # noqa: BLE001 - libsndfile reports unreadable data in several types
+        info = None
+    if info is not None and info.samplerate > 0 and info.frames / info.samplerate > max_clip_s:
+        raise ApiError(422, "clip_too_long", f"the clip is {info.frames / info.samplerate:.1f} s; "
+                                             f"the limit is {max_clip_s:g} s")
+    try:
+        return decode_audio(audio, name="clip", max_duration_s=max_clip_s)
+    except AudioInputError as exc:
+        raise ApiError(422, "bad_audio", str(exc)) from None
+
+
+async def _read_limited(stream, limit: int) -> bytes:
+    data = bytearray()
+    while chunk := await stream.read(_READ_CHUNK):
+        data.extend(chunk)
+        if len(data) > limit:
+            raise ApiError(413, "body_too_large", f"the audio is larger than the limit of {limit} bytes")
+    return bytes(data)
+
+
+async def _read_multipart(request: web.Request, max_body_bytes: int) -> tuple[bytes, dict]:
+    audio, meta = b"", {}
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if part.name == "audio":
+                audio = await _read_limited(part, max_body_bytes)
+            elif part.name == "metadata":
+                raw = await _read_limited(part, MAX_METADATA_BYTES)
+                try:
+                    parsed = json.loads(raw)
+                except ValueError:
+                    raise ApiError(400, "invalid_json", "the 'metadata' part is not valid JSON") from None
+                if not isinstance(parsed, dict):
+                    raise ApiError(400, "invalid_metadata", "the 'metadata' part must be a JSON object")
+                meta.update(parsed)
+            elif part.name in ("clip_id", "device_id", "hypothesis", "confidence"):
+                meta[part.name] = (await _read_limited(part, MAX_METADATA_BYTES)).decode("utf-8", "replace")
+            else:
+                await _read_limited(part, MAX_METADATA_BYTES)  # drain; unknown parts are ignored
+    except ApiError:
+        raise
+    except (ValueError, AssertionError, RuntimeError, TypeError, KeyError) as exc:
+        raise ApiError(400, "bad_multipart", f"malformed multipart body ({exc or type(exc).__name__})") from None
+    return audio, meta
+
+
+def _checked(audio: bytes, meta: dict) -> RecognizeRequest:
+    unknown = sorted(set(meta) - {"clip_id", "device_id", "hypothesis", "confidence"})
+    if unknown:
+        raise ApiError(400, "invalid_metadata", f"unknown metadata field(s) {', '.join(unknown)}")
+    clip_id, device_id, hypothesis, confidence = (meta.get(k) for k in ("clip_id", "device_id", "hypothesis",
+                                                                         "confidence"))
+    if clip_id is not None and (not isinstance(clip_id, str) or not _CLIP_ID.match(clip_id)):
+        raise ApiError(400, "invalid_clip_id", "clip_id must be 1-128 letters, digits, '.', '_', ':' or '-'")
+    if device_id is not None and (not isinstance(device_id, str) or not device_id):
+        raise ApiError(400, "invalid_metadata", "device_id must be a non-empty string")
+    if hypothesis is not None:
+        if not isinstance(hypothesis, str) or len(hypothesis) > MAX_HYPOTHESIS_CHARS:
+            raise ApiError(400, "invalid_metadata", f"hypothesis must be a string of at most "
+                                                    f"{MAX_HYPOTHESIS_CHARS} characters")
+        hypothesis = normalize_text(hypothesis) or None
+    if confidence is not None:
+        try:
+            confidence = float(confidence)
+        except (TypeError, ValueError):
+            confidence = math.nan
+        if isinstance(meta.get("confidence"), bool) or not 0.0 <= confidence <= 1.0:
+            raise ApiError(400, "invalid_metadata", "confidence must be a number in [0, 1]")
+    return RecognizeRequest(audio, clip_id, device_id, hypothesis, confidence)

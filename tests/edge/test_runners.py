@@ -1,0 +1,60 @@
+import sys
+
+import numpy as np
+import pytest
+
+from edge.bundle import default_bundle_path, load_bundle
+from edge.errors import RuntimeMissingError
+from edge.runners import open_runner
+
+
+def test_onnx_runner_maps_features_to_log_probabilities(tiny_bundle):
+    bundle = load_bundle(tiny_bundle)
+    runner = open_runner(bundle.network_path("onnx"), "onnx", threads=1)
+    feats = np.random.default_rng(0).normal(size=(300, 80)).astype(np.float32)
+    log_probs = runner(feats)
+    assert log_probs.shape == (100, len(bundle.tokens))
+    np.testing.assert_allclose(np.exp(log_probs).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_time_axis_is_dynamic(tiny_bundle):
+    runner = open_runner(load_bundle(tiny_bundle).network_path("onnx"), "onnx")
+    assert [runner(np.zeros((n, 80), np.float32)).shape[0] for n in (30, 31, 600)] == [10, 11, 200]
+
+
+def test_thread_count_is_validated(tiny_bundle):
+    with pytest.raises(ValueError, match="threads"):
+        open_runner(load_bundle(tiny_bundle).network_path("onnx"), "onnx", threads=0)
+    with pytest.raises(ValueError, match="unknown runtime"):
+        open_runner("model.onnx", "torch")
+
+
+def test_a_missing_runtime_names_what_to_install(tiny_bundle, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` fail
+    with pytest.raises(RuntimeMissingError, match=r"pip install 'earshot\[onnx\]'"):
+        open_runner(load_bundle(tiny_bundle).network_path("onnx"), "onnx")
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    monkeypatch.setitem(sys.modules, "tflite_runtime.interpreter", None)
+    with pytest.raises(RuntimeMissingError, match=r"earshot\[tflite\]"):
+        open_runner("model.tflite", "tflite")
+
+
+def _shipped_tflite():
+    path = default_bundle_path()
+    if not (path / "bundle.json").exists():
+        return None
+    bundle = load_bundle(path)
+    return next((bundle for v in bundle.networks if v.startswith("tflite")), None)
+
+
+@pytest.mark.skipif(_shipped_tflite() is None, reason="the shipped bundle has no TFLite network yet")
+def test_tflite_and_onnx_runners_agree_on_the_shipped_model(speech_samples):
+    from edge.frontend import LogMel
+
+    bundle = _shipped_tflite()
+    feats = LogMel()(speech_samples)
+    onnx = open_runner(bundle.network_path(bundle.pick_variant("onnx")), "onnx")(feats)
+    tflite = open_runner(bundle.network_path(bundle.pick_variant("tflite")), "tflite")(feats)
+    assert tflite.shape == onnx.shape
+    agreement = np.mean(tflite.argmax(axis=1) == onnx.argmax(axis=1))
+    assert agreement > 0.9

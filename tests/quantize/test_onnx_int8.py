@@ -1,0 +1,74 @@
+"""quantize/onnx_int8.py: static QDQ int8 of a tiny random model, calibrated on speech-like audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime", reason="ONNX quantization needs onnxruntime (quantize extra)")
+onnx = pytest.importorskip("onnx", reason="ONNX quantization needs onnx (quantize extra)")
+
+from edge.runners import open_runner  # noqa: E402
+from quantize.onnx_int8 import OnnxInt8Options, quantize_onnx, weight_types  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def int8_model(tiny_bundle, calibration_feats, tmp_path_factory):
+    out = tmp_path_factory.mktemp("int8") / "model.int8.onnx"
+    return quantize_onnx(tiny_bundle / "model.onnx", out, calibration_feats, OnnxInt8Options(method="minmax"))
+
+
+def test_graph_is_qdq_with_int8_per_channel_weights(int8_model):
+    graph = onnx.load(str(int8_model)).graph
+    ops = {node.op_type for node in graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv"} <= ops
+    types = weight_types(int8_model)
+    assert types and set(types.values()) == {"int8"}, types
+    # per channel: the weights' DequantizeLinear carries one scale per output channel
+    scales = {t.name: t for t in graph.initializer}
+    weight_dq = [n for n in graph.node if n.op_type == "DequantizeLinear"
+                 and onnx.numpy_helper.to_array(scales[n.input[0]]).dtype == np.int8
+                 and onnx.numpy_helper.to_array(scales[n.input[0]]).ndim == 3]
+    assert weight_dq
+    assert all(onnx.numpy_helper.to_array(scales[n.input[1]]).size > 1 for n in weight_dq)
+
+
+def test_int8_model_runs_and_roughly_agrees_with_fp32(tiny_bundle, int8_model, calibration_feats):
+    fp32, int8 = open_runner(tiny_bundle / "model.onnx", "onnx"), open_runner(int8_model, "onnx")
+    for feats in calibration_feats[:4]:
+        expected, got = fp32(feats), int8(feats)
+        assert got.shape == expected.shape and got.dtype == np.float32
+        assert np.isfinite(got).all()
+        # log-probs of a random network are close to uniform; int8 must stay close to fp32
+        assert np.abs(np.exp(got) - np.exp(expected)).max() < 0.1
+
+
+def test_int8_model_is_much_smaller(tiny_bundle, int8_model):
+    assert int8_model.stat().st_size < 0.5 * (tiny_bundle / "model.onnx").stat().st_size
+
+
+@pytest.mark.parametrize("method", ["entropy", "percentile"])
+def test_histogram_methods_accept_utterances_of_different_lengths(tiny_bundle, calibration_feats, tmp_path, method):
+    assert len({len(f) for f in calibration_feats}) > 1
+    out = quantize_onnx(tiny_bundle / "model.onnx", tmp_path / "m.onnx", calibration_feats[:6],
+                        OnnxInt8Options(method=method, activations="int8"))
+    assert open_runner(out, "onnx")(calibration_feats[0]).shape[1] == 29
+
+
+def test_first_and_last_conv_can_stay_fp32(tiny_bundle, calibration_feats, tmp_path):
+    out = quantize_onnx(tiny_bundle / "model.onnx", tmp_path / "m.onnx", calibration_feats[:4],
+                        OnnxInt8Options(method="minmax", exclude=("first", "last")))
+    types = list(weight_types(out).values())
+    assert types[0] == "float32" and types[-1] == "float32"
+    assert set(types[1:-1]) == {"int8"}
+
+
+@pytest.mark.parametrize("kwargs", [{"method": "kl"}, {"activations": "int4"}, {"exclude": ("middle",)}])
+def test_bad_options_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        OnnxInt8Options(**kwargs)
+
+
+def test_no_calibration_data_is_refused(tiny_bundle, tmp_path):
+    with pytest.raises(ValueError, match="calibration"):
+        quantize_onnx(tiny_bundle / "model.onnx", tmp_path / "m.onnx", [])
