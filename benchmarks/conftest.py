@@ -10,7 +10,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tests.conftest import PUBLIC_EVAL  # noqa: E402
+from tests.conftest import PUBLIC_EVAL, speech_clip, speech_samples, tiny_bundle  # noqa: E402,F401 (shared fixtures)
 
 TEN_SECONDS = 160_000
 

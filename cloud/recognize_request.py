@@ -76,8 +76,10 @@ def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
 
 
 async def _read_limited(stream, limit: int) -> bytes:
+    """Read a request body (StreamReader) or multipart part (BodyPartReader), refusing over `limit`."""
+    read = stream.read_chunk if hasattr(stream, "read_chunk") else stream.read
     data = bytearray()
-    while chunk := await stream.read(_READ_CHUNK):
+    while chunk := await read(_READ_CHUNK):
         data.extend(chunk)
         if len(data) > limit:
             raise ApiError(413, "body_too_large", f"the audio is larger than the limit of {limit} bytes")
@@ -106,7 +108,7 @@ async def _read_multipart(request: web.Request, max_body_bytes: int) -> tuple[by
                 await _read_limited(part, MAX_METADATA_BYTES)  # drain; unknown parts are ignored
     except ApiError:
         raise
-    except (ValueError, AssertionError, RuntimeError, TypeError, KeyError) as exc:
+    except (ValueError, AssertionError, RuntimeError) as exc:
         raise ApiError(400, "bad_multipart", f"malformed multipart body ({exc or type(exc).__name__})") from None
     return audio, meta
 

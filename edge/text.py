@@ -10,8 +10,9 @@ from num2words import num2words
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
 _NOT_WORD = re.compile(r"[^a-z' ]+")
-_SPACES = re.compile(r"\s+")
 _STRAY_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+# Titles written abbreviated by some recognisers and spelled out in the references.
+ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
 
 
 def normalize_text(text: str) -> str:
@@ -21,6 +22,7 @@ def normalize_text(text: str) -> str:
     spelled out in English words without hyphens or commas ("twenty one", "three point five");
     "&" becomes "and", "%" becomes "percent"; everything but a-z, apostrophes inside words and
     spaces becomes a space; whitespace collapses. Apostrophes are kept inside words (don't).
+    The titles mr, mrs and dr are spelled out (mister, missus, doctor).
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ").replace("%", " percent ")
@@ -30,4 +32,4 @@ def normalize_text(text: str) -> str:
     text = text.replace("-", " ")
     text = _NOT_WORD.sub(" ", text)
     text = _STRAY_APOSTROPHE.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(ABBREVIATIONS.get(word, word) for word in text.split())

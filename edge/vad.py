@@ -10,7 +10,8 @@ Rules, in frames of `frame_ms` (frame i covers samples [i * F, (i + 1) * F)):
   ends `padding_ms` after that frame (hence `padding_ms <= min_silence_ms`);
 - it is cut at the last frame end that keeps it within `max_segment_s`; if speech goes on,
   the next segment starts at the cut, so no audio is lost;
-- it is dropped if its voiced span (first to last voiced frame) is shorter than `min_speech_ms`;
+- it is dropped if its voiced span (first to last voiced frame) is shorter than `min_speech_ms`,
+  unless it carries on speech that was cut;
 - at `finish()` an open segment closes with whatever end padding the stream still has.
 """
 
@@ -28,7 +29,9 @@ from edge.audio import TARGET_RATE, AudioChunk, check_samples
 
 SAMPLE_RATE = TARGET_RATE
 FRAME_MS_CHOICES = (10, 20, 30)  # the only frame lengths webrtcvad accepts
-INT16_SCALE = 32767  # float [-1, 1] -> int16 PCM, the scale soundfile uses when writing PCM_16
+# float -> int16 PCM for webrtcvad: the inverse of how soundfile and capture read int16 (x / 32768),
+# so 16-bit audio reaches webrtcvad as exactly the samples that were recorded.
+INT16_SCALE = 32768
 
 
 def _is_int(value) -> bool:
@@ -101,8 +104,10 @@ class StreamingVad:
         self._pending_pcm = np.zeros(0, dtype=np.int16)  # the partial frame after the last whole one
         self._frames_done = 0
         self._segment_start: int | None = None  # first sample of the open segment, None when idle
-        self._first_voiced = self._last_voiced = 0  # frame indices within the open segment
+        self._first_voiced = self._last_voiced = 0  # the open segment's first and last voiced frames
         self._last_end = 0  # where the last emitted segment ended: the next may not start earlier
+        self._cut_at = -1  # where the last max_segment_s cut fell
+        self._continues_cut = False  # the open segment carries on speech cut at max_segment_s
 
     def accept(self, samples: np.ndarray) -> Iterator[SpeechSegment]:
         """Add samples; return the segments that closed, in order (often none)."""
@@ -140,6 +145,7 @@ class StreamingVad:
             if voiced:
                 self._segment_start = max(i * self._frame - self._padding, self._last_end, 0)
                 self._first_voiced = self._last_voiced = i
+                self._continues_cut = i * self._frame == self._cut_at
             else:
                 self._audio.drop_before(frame_end - self._padding)
             return None
@@ -148,13 +154,15 @@ class StreamingVad:
         if (i - self._last_voiced) * self._frame >= self._min_silence:
             return self._close((self._last_voiced + 1) * self._frame + self._padding)
         if frame_end + self._frame - self._segment_start > self._max_segment:
-            return self._close(frame_end)  # one more frame would make it too long
+            self._cut_at = frame_end  # one more frame would make it too long
+            return self._close(frame_end)
         return None
 
     def _close(self, end: int) -> SpeechSegment | None:
         start, self._segment_start = self._segment_start, None
-        if (self._last_voiced + 1 - self._first_voiced) * self._frame < self._min_speech:
-            return None
+        voiced_span = (self._last_voiced + 1 - self._first_voiced) * self._frame
+        if voiced_span < self._min_speech and not self._continues_cut:
+            return None  # too short to be speech; the tail of cut speech is kept whatever its length
         self._last_end = end
         return SpeechSegment(start / SAMPLE_RATE, end / SAMPLE_RATE, self._audio.slice(start, end))
 
@@ -179,7 +187,7 @@ def _samples(ms: float) -> int:
 
 
 def _to_pcm16(samples: np.ndarray) -> np.ndarray:
-    return np.rint(np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16)
+    return np.clip(np.rint(samples * INT16_SCALE), -32768, 32767).astype(np.int16)
 
 
 class _SampleBuffer:

@@ -16,12 +16,17 @@ has_sections() {
 }
 
 if ! has_sections; then
-    echo "adding contrib and non-free to apt sources: $SOURCES"
-    cat > "$SOURCES" <<'SRC'
+    # Listing `main` again where another source already has it makes apt warn "configured
+    # multiple times" on every run, so add main only when no source provides it.
+    components="contrib non-free"
+    grep -rqs -E '^Components:.*\bmain\b|^deb .*bookworm.* main' /etc/apt/sources.list /etc/apt/sources.list.d/ \
+        || components="main $components"
+    echo "adding '$components' to apt sources: $SOURCES"
+    cat > "$SOURCES" <<SRC
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
-Components: main contrib non-free
+Components: $components
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
@@ -38,8 +43,9 @@ PACKAGES=(
     rhvoice rhvoice-english
     # espeak-ng (main) and the mbrola voices it can drive (contrib)
     espeak-ng mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1
-    # general English text (WordNet glosses and examples) and real-speech prompts for evaluation
-    wordnet-base asterisk-core-sounds-en-wav
+    # general English text (WordNet usage examples); Asterisk's recorded prompts and their
+    # transcripts (core-sounds-en.txt, in asterisk-core-sounds-en) for evaluation on real speech
+    wordnet-base asterisk-core-sounds-en asterisk-core-sounds-en-wav
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -28,7 +28,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     work.mkdir(parents=True, exist_ok=True)
     synthetic_manifest = synthetic_manifest or _synthesise(recipe, work / "synth_train")
     data = plan(recipe, synthetic_manifest)
-    train_feats = _features(data.train, work / "features" / "train", Augmenter(), recipe.workers, recipe.model.stride)
+    train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers, recipe.model.stride)
     dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
                           work / "features" / "dev", None, recipe.workers, recipe.model.stride)
     model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
@@ -49,12 +49,18 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
 
 
 def _synthesise(recipe: Recipe, folder: Path) -> Path:
-    from train.synth import synthesize_corpus
+    from train import synth
 
     manifest = folder / "manifest.jsonl"
     if not manifest.exists():
-        synthesize_corpus(folder, split="train", n=recipe.synthetic.utterances, seed=recipe.seed,
-                          commercial_only=recipe.synthetic.commercial_only, workers=recipe.workers)
+        options = recipe.synthetic
+        argv = ["--out", str(folder), "--split", "train", "--n", str(options.utterances), "--seed", str(options.seed),
+                "--workers", str(recipe.workers)]
+        for path in options.general_manifests:
+            argv += ["--general-manifest", path]
+        for path in options.exclude_manifests:
+            argv += ["--exclude-manifest", path]
+        synth.main(argv)
     return manifest
 
 

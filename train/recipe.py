@@ -30,6 +30,9 @@ class Synthetic:
     """The synthetic corpus: made by `earshot synth` from the training voices."""
 
     utterances: int = 6000
+    seed: int = 1
+    general_manifests: tuple[str, ...] = ()  # manifests whose texts add to the general English
+    exclude_manifests: tuple[str, ...] = ()  # evaluation sets whose texts are never synthesised
     copies: int = 2
     commercial_only: bool = True  # leave out voices whose licence forbids commercial use
     dev_fraction: float = 0.03
@@ -43,6 +46,7 @@ class Recipe:
     synthetic: Synthetic = field(default_factory=Synthetic)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainConfig = field(default_factory=TrainConfig)
+    augment: dict = field(default_factory=dict)  # train.augment.Augmenter settings
     lm_order: int = 3
     lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
     workers: int = 2
@@ -54,10 +58,18 @@ class Recipe:
             name=data["name"],
             seed=int(data.get("seed", 0)),
             real_speech=tuple(RealSpeech(**item) for item in data.get("real_speech", ())),
-            synthetic=Synthetic(**data.get("synthetic", {})),
+            synthetic=_synthetic(data.get("synthetic", {})),
             model=ModelConfig.from_dict(data.get("model", {})),
             training=TrainConfig(**data.get("training", {})),
+            augment=dict(data.get("augment", {})),
             lm_order=int(data.get("lm_order", 3)),
             lm_sentences=int(data.get("lm_sentences", 50000)),
             workers=int(data.get("workers", 2)),
         )
+
+
+def _synthetic(data: dict) -> Synthetic:
+    data = dict(data)
+    for key in ("general_manifests", "exclude_manifests"):
+        data[key] = tuple(data.get(key, ()))
+    return Synthetic(**data)

@@ -143,8 +143,10 @@ class PocketsphinxRecognizer:
 
     def _alternatives(self, best: str) -> tuple[str, ...]:
         seen, out = {best}, []
+        if not best:  # no best path, no lattice to draw alternatives from
+            return ()
         for number, hyp in enumerate(self._decoder.nbest()):
-            if number >= _MAX_NBEST_SCANNED or len(out) >= self.options.nbest:
+            if number >= _MAX_NBEST_SCANNED or len(out) >= self.options.nbest or hyp is None:
                 break
             text = normalize_text(" ".join(w for w in hyp.hypstr.split() if not _FILLER.match(w)))
             if text and text not in seen:

@@ -117,7 +117,7 @@ class NgramLM:
             if self._unk is None:
                 return self.unk_log10_prob + self._backoff_sum(history)
             word = self._unk
-        history = history[len(history) - self.order + 1:] if len(history) >= self.order else history
+        history = self._context_of(history)
         total = 0.0
         while True:
             prob = self._probs.get(history + (word,))
@@ -139,7 +139,7 @@ class NgramLM:
         log_p = self.log10_prob(word, state) * LN_10
         if word not in self.vocabulary:
             word = self._unk or word
-        state = (state + (word,))[-(self.order - 1):] if self.order > 1 else ()
+        state = self._context_of(state + (word,))
         while state and state not in self._contexts:
             state = state[1:]
         return log_p, state
@@ -155,12 +155,16 @@ class NgramLM:
         total = 0.0
         for word in list(words) + ([SENTENCE_END] if eos else []):
             total += self.log10_prob(word, history)
-            history = (history + (word,))[-(self.order - 1):] if self.order > 1 else ()
+            history = self._context_of(history + (word,))
         return total
+
+    def _context_of(self, history: State) -> State:
+        """The last order - 1 words of a history: all an n-gram of this order can condition on."""
+        return history[-(self.order - 1):] if self.order > 1 else ()
 
     def _backoff_sum(self, history: State) -> float:
         # An unknown word without <unk> is listed under no context, so every backoff applies.
-        history = history[-(self.order - 1):] if self.order > 1 else ()
+        history = self._context_of(history)
         return sum(self._backoffs.get(history[i:], 0.0) for i in range(len(history)))
 
 

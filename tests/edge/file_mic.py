@@ -3,7 +3,7 @@
 ALSA's `file` plugin with an `infile` replaces what its slave captures with bytes read from a
 file; its slave is the `null` plugin, which needs no sound card. A `plug` on top pins the format,
 rate and channel count the raw bytes are in, so PortAudio sees a capture device whose default
-rate is the file's. ALSA reads `$XDG_CONFIG_HOME/alsa/asoundrc` (alsa-lib >= 1.2.5), and
+rate is the file's. ALSA reads `$XDG_CONFIG_HOME/alsa/asoundrc` (alsa-lib >= 1.2.3), and
 PortAudio reads the ALSA configuration once, in Pa_Initialize (when sounddevice is imported),
 so code that uses the device runs in a child process started with that environment.
 
@@ -65,6 +65,11 @@ def why_no_file_mic() -> str | None:
         return "the PortAudio library is not installed (apt install libportaudio2)"
     if ctypes.util.find_library("asound") is None:
         return "the ALSA library is not installed (apt install libasound2)"
+    alsa_conf = Path(os.environ.get("ALSA_CONFIG_DIR", "/usr/share/alsa")) / "alsa.conf"
+    if not alsa_conf.is_file():
+        return f"ALSA's configuration {alsa_conf} is missing (apt install libasound2-data)"
+    if "XDG_CONFIG_HOME" not in alsa_conf.read_text(errors="replace"):
+        return f"this alsa-lib ({alsa_conf}) does not read $XDG_CONFIG_HOME/alsa/asoundrc (needs >= 1.2.3)"
     return None
 
 

@@ -176,3 +176,10 @@ def test_one_decoder_serves_many_threads():
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(decoder.decode, inputs * 3))
     assert [r.nbest for r in results] == [e.nbest for e in expected] * 3
+
+
+def test_hotword_words_join_the_vocabulary():
+    log_probs = _spell("set a jan", ambiguous={7: {"a": 0.55, "o": 0.43}})
+    decoder = _decoder(beam=8, lm=_domain_lm(), lexicon_only=True, hotwords=(("jon", 1.0),))
+    assert "jon" in decoder.vocabulary
+    assert decoder.decode(log_probs).text == "set a jon"

@@ -117,6 +117,15 @@ def test_long_speech_is_cut_at_max_segment_s_without_losing_audio():
         assert following.start_s == previous.end_s, "a cut must not drop or repeat audio"
 
 
+def test_the_tail_of_cut_speech_is_kept_even_when_short():
+    rng = np.random.default_rng(2)
+    speech = np.concatenate([harmonic_burst(4.3, 150, rng), np.zeros(RATE, dtype=np.float32)])
+    options = VadOptions(max_segment_s=2.0, padding_ms=0, min_silence_ms=300, min_speech_ms=1000)
+    segments = find_segments(speech, options)
+    assert len(segments) == 3 and segments[-1].duration_s < 1.0
+    assert segments[0].start_s == 0 and segments[-1].end_s >= 4.3
+
+
 def test_padding_never_overlaps_the_previous_segment():
     rng = np.random.default_rng(3)
     edge, gap = np.zeros(int(0.55 * RATE), dtype=np.float32), np.zeros(int(0.8 * RATE), dtype=np.float32)

@@ -1,0 +1,42 @@
+"""End to end on the device: VAD + features + model + decoding, and the CLI's cold start."""
+
+import subprocess
+import sys
+
+import pytest
+
+from edge.bundle import default_bundle_path
+
+SHIPPED = default_bundle_path()
+needs_default_model = pytest.mark.skipif(not (SHIPPED / "bundle.json").exists(),
+                                         reason="the default model is not in edge/models/default yet")
+
+
+@pytest.fixture(scope="module")
+def shipped_recognizers():
+    from edge.recognizer import Recognizer
+
+    return {beam: Recognizer.load(SHIPPED, threads=1, beam=beam) for beam in (1, 8)}
+
+
+@needs_default_model
+@pytest.mark.parametrize("beam", [1, 8])
+@pytest.mark.benchmark(group="end-to-end-10s")
+def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, beam):
+    result = benchmark(shipped_recognizers[beam].transcribe, ten_seconds_of_speech)
+    assert result.timings.duration_s == pytest.approx(10.0)
+    benchmark.extra_info.update(rtf=result.timings.rtf, model_ms=result.timings.model_ms,
+                                decode_ms=result.timings.decode_ms, feature_ms=result.timings.feature_ms)
+
+
+@needs_default_model
+@pytest.mark.benchmark(group="cold-start")
+def test_cli_cold_start_on_a_3s_clip(benchmark, speech_clip):
+    """A fresh `earshot transcribe` process on a 2.8 s clip, imports and model load included."""
+    command = [sys.executable, "-m", "edge.cli", "transcribe", str(speech_clip)]
+    subprocess.run(command, check=True, capture_output=True)  # fills numba's cache once
+
+    def run():
+        return subprocess.run(command, check=True, capture_output=True, text=True)
+
+    assert benchmark.pedantic(run, rounds=3, iterations=1).stdout.strip()

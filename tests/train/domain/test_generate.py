@@ -1,0 +1,34 @@
+"""Tests for train/domain/generate.py."""
+
+import pytest
+
+from edge.text import normalize_text
+from train.domain import generate, load_catalog, sentence_at
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def test_same_seed_same_sentences(catalog):
+    assert generate(catalog, 50, seed=3) == generate(catalog, 50, seed=3)
+    assert generate(catalog, 50, seed=3) != generate(catalog, 50, seed=4)
+
+
+def test_a_sentence_does_not_depend_on_how_many_are_generated(catalog):
+    assert generate(catalog, 100, seed=1)[:10] == generate(catalog, 10, seed=1)
+    assert sentence_at(catalog, 1, 57) == generate(catalog, 60, seed=1)[57]
+
+
+def test_text_is_normalised_and_fully_filled(catalog):
+    for sentence in generate(catalog, 300, seed=0, phrasing="any"):
+        assert sentence.text == normalize_text(sentence.text) and sentence.text
+        assert "{" not in sentence.text and sentence.intent in catalog.intents
+
+
+def test_phrasing_split_is_respected(catalog):
+    heldout = {t.text for t in catalog.phrasings("heldout")}
+    assert all(s.template not in heldout and s.phrasing == "seen" for s in generate(catalog, 200, seed=0))
+    assert all(s.template in heldout and s.phrasing == "heldout"
+               for s in generate(catalog, 200, seed=0, phrasing="heldout"))

@@ -1,0 +1,50 @@
+"""Tests for train/synth.py: planning is deterministic and a tiny corpus is written."""
+
+import shutil
+
+import pytest
+import soundfile as sf
+
+from train import synth
+from train.corpus import read_manifest
+from train.domain import load_catalog
+from train.general_text import TextLine
+from train.voices import voices
+
+GENERAL = [TextLine(f"this is general sentence number {i}", "test", "test") for i in range(50)]
+
+
+@pytest.fixture(scope="module")
+def sources():
+    catalog = load_catalog()
+    return synth.Sources(catalog, GENERAL, catalog.words)
+
+
+def test_plan_is_deterministic_and_prefix_stable(sources):
+    assert synth.plan(sources, "train", 40, seed=5) == synth.plan(sources, "train", 40, seed=5)
+    assert synth.plan(sources, "train", 100, seed=5)[:40] == synth.plan(sources, "train", 40, seed=5)
+
+
+def test_eval_plan_uses_only_eval_voices_and_mixes_phrasings(sources):
+    jobs = synth.plan(sources, "eval", 200, seed=1)
+    assert {j.voice for j in jobs} <= {v.name for v in voices("eval")}
+    assert {j.tags.get("phrasing") for j in jobs if j.tags["domain"] == "in"} == {"seen", "heldout"}
+    assert {j.tags["kind"] for j in jobs} == {"in", "general"}
+
+
+def test_train_plan_never_uses_eval_voices_or_heldout_phrasings(sources):
+    jobs = synth.plan(sources, "train", 300, seed=2)
+    assert not {j.voice for j in jobs} & {v.name for v in voices("eval")}
+    assert all(j.tags.get("phrasing", "seen") == "seen" for j in jobs)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_run_writes_16k_pcm16_and_manifest(tmp_path, sources):
+    jobs = [j for j in synth.plan(sources, "train", 200, seed=3) if j.voice.startswith("espeak-en")][:4]
+    utterances = synth.run(jobs, tmp_path, workers=1)
+    assert [u.text for u in utterances] == [j.text for j in jobs]
+    info = sf.info(utterances[0].audio)
+    assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+    assert info.duration == pytest.approx(utterances[0].duration, abs=1e-3)
+    synth.write_manifest(tmp_path / "manifest.jsonl", utterances)
+    assert read_manifest(tmp_path / "manifest.jsonl") == utterances
