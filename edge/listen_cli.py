@@ -60,7 +60,15 @@ def first_seconds(chunks: Iterable[AudioChunk], seconds: float | None) -> Iterat
         yield chunk
 
 
-def register(subparsers, on_segment: SegmentHandler = print_segment) -> argparse.ArgumentParser:
+def transcribing_printer(recognizer) -> SegmentHandler:
+    """A handler that transcribes each segment and prints start, end, confidence and text."""
+    def on_segment(segment: SpeechSegment) -> None:
+        result = recognizer.transcribe(segment.samples, TARGET_RATE)
+        print(f"{segment.start_s:.2f}\t{segment.end_s:.2f}\t{result.confidence:.2f}\t{result.text}", flush=True)
+    return on_segment
+
+
+def register(subparsers, on_segment: SegmentHandler | None = None) -> argparse.ArgumentParser:
     """Add `earshot listen` to the `earshot` command; `on_segment` gets each speech segment."""
     parser = subparsers.add_parser("listen", help="capture from a microphone and find speech",
                                    description="Capture from a microphone, find speech with the VAD "
@@ -72,16 +80,26 @@ def register(subparsers, on_segment: SegmentHandler = print_segment) -> argparse
                         help="stop after this many seconds of audio (default: until Ctrl-C)")
     parser.add_argument("--sample-rate", type=_positive_int, default=None,
                         help="capture rate in Hz (default: the device's own; converted to 16 kHz)")
+    parser.add_argument("--model", metavar="BUNDLE", help="model bundle folder (default: the shipped model)")
+    parser.add_argument("--vad-only", action="store_true",
+                        help="only report where speech is, without transcribing it")
     parser.add_argument("--aggressiveness", type=int, choices=range(4), default=VadOptions().aggressiveness,
                         help="VAD aggressiveness, 0 (keeps most audio) to 3 (keeps least)")
     parser.set_defaults(handler=partial(run, on_segment=on_segment))
     return parser
 
 
-def run(args: argparse.Namespace, on_segment: SegmentHandler = print_segment) -> int:
+def run(args: argparse.Namespace, on_segment: SegmentHandler | None = None) -> int:
     """Carry out `earshot listen` with parsed arguments."""
     if args.list_devices:
         return _print_devices()
+    if on_segment is None:
+        if args.vad_only:
+            on_segment = print_segment
+        else:
+            from edge.recognizer import Recognizer
+
+            on_segment = transcribing_printer(Recognizer.load(args.model))
     options = VadOptions(aggressiveness=args.aggressiveness)
     with MicrophoneStream(device=args.device, sample_rate=args.sample_rate) as mic:
         print(f"listening on {mic.device_name} ({mic.sample_rate} Hz, {mic.channels} channel(s)); "

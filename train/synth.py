@@ -134,7 +134,7 @@ def run(jobs: list[Job], out: Path, workers: int = 2) -> list[Utterance]:
         print(f"skipped: {error}", file=sys.stderr)
     if failures:
         print(f"{len(failures)} of {len(jobs)} utterances failed and were left out", file=sys.stderr)
-    return [Utterance(job.path(out).resolve(), job.text, done[job.index], job.voice, job.voice, job.tags)
+    return [Utterance(job.path(out).resolve(), job.text, round(done[job.index], 4), job.voice, job.voice, job.tags)
             for job in jobs if job.index in done]
 
 

@@ -102,7 +102,7 @@ class PrefixBeamSearch:
             self._oov_estimate = -options.oov_penalty
         # How much a child's context score can exceed its parent's (a word bonus as a word starts,
         # a hotword letter), so pruning by the parent's score does not cut such a child.
-        hotword_gain = max(self.hotwords.phrases.values(), default=0.0) if self.hotwords else 0.0
+        hotword_gain = max(self.hotwords.phrases.values(), default=0.0) if self.hotwords is not None else 0.0
         self._gain_bound = max(self._word_bonus, 0.0) + max(hotword_gain, 0.0)
         if options.lexicon_only and self.vocabulary is None:
             raise ValueError("lexicon_only needs a vocabulary: give the decoder an LM or a lexicon")
@@ -119,7 +119,7 @@ class PrefixBeamSearch:
         extend = self._extend
         gain_bound = self._gain_bound
         root = _Node(None, sep, 0.0, self.lm.begin_state() if self.lm else (), 0.0, "",
-                     self.hotwords.start if self.hotwords else None)
+                     self.hotwords.start if self.hotwords is not None else None)
         beams = [(root, 0.0, NEG_INF, 0.0)]  # (prefix, pb, pnb, logaddexp(pb, pnb))
         for row, cands in zip(rows, candidates):
             blank_lp = row[blank]
@@ -182,8 +182,11 @@ class PrefixBeamSearch:
 
     def _extend(self, node: _Node, token: int, lm_cache: dict) -> _Node | None:
         """The child prefix of `node` by `token`, or None when the lexicon forbids it."""
-        hot = self.hotwords.step(node.hot, self.tokens[token]) if self.hotwords else None
-        hot_score = hot[1] + hot[2] if hot is not None else 0.0
+        if self.hotwords is not None:
+            hot = self.hotwords.step(node.hot, self.tokens[token])
+            hot_score = hot[1] + hot[2]
+        else:
+            hot, hot_score = None, 0.0
         if token == self.separator_id:
             finished = self._finish_word(node, lm_cache)
             if finished is None:

@@ -44,6 +44,10 @@ class Hotwords:
 
     def step(self, state: State, text: str) -> State:
         """The state after spelling `text` (one token: a separator or letters)."""
+        if len(text) == 1:
+            if state[0] is None and text != self.separator:  # inside a word that matches nothing
+                return state
+            return self._char(state, text)
         for char in text:
             state = self._char(state, char)
         return state

@@ -90,7 +90,7 @@ def test_register_passes_segments_to_the_callback_it_is_given(monkeypatch):
 
 def test_listen_without_sounddevice_is_one_line_with_the_install_hint(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sounddevice", None)
-    assert main(["listen", "--seconds", "1"]) == 2
+    assert main(["listen", "--vad-only", "--seconds", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "pip install 'earshot[mic]'" in err
 
@@ -99,7 +99,7 @@ def test_listen_without_sounddevice_is_one_line_with_the_install_hint(monkeypatc
                                   ["--aggressiveness", "4"]])
 def test_bad_arguments_exit_2(argv):
     with pytest.raises(SystemExit) as exit_info:
-        main(["listen", *argv])
+        main(["listen", "--vad-only", *argv])
     assert exit_info.value.code == 2
 
 
@@ -118,7 +118,7 @@ def test_list_devices_shows_the_file_mic_as_default(tmp_path):
 def test_listen_prints_the_segments_of_a_synthetic_recording(tmp_path):
     signal = synthetic_speech()
     mic = make_file_mic(tmp_path, signal, RATE)
-    result = mic.run([*EARSHOT, "listen", "--device", DEVICE_NAME, "--seconds", "6"])
+    result = mic.run([*EARSHOT, "listen", "--vad-only", "--device", DEVICE_NAME, "--seconds", "6"])
     assert result.returncode == 0, result.stderr
     device_audio = np.fromfile(mic.raw_path, dtype="<i2").astype(np.float32) / 32768
     assert result.stdout.splitlines() == times(find_segments(device_audio[: 6 * RATE]))
@@ -130,7 +130,7 @@ def test_listen_prints_the_segments_of_a_synthetic_recording(tmp_path):
 def test_listen_prints_the_segments_of_real_speech_at_48k(tmp_path):
     speech_48k = soxr.resample(public_speech(max_s=12), RATE, 48000, quality="HQ")
     mic = make_file_mic(tmp_path, speech_48k, 48000)
-    result = mic.run([*EARSHOT, "listen", "--device", "0", "--seconds", "10"])
+    result = mic.run([*EARSHOT, "listen", "--vad-only", "--device", "0", "--seconds", "10"])
     assert result.returncode == 0, result.stderr
     device_audio = np.fromfile(mic.raw_path, dtype="<i2").astype(np.float32) / 32768
     expected = find_segments(soxr.resample(device_audio, 48000, RATE, quality="HQ")[: 10 * RATE])
@@ -141,8 +141,21 @@ def test_listen_prints_the_segments_of_real_speech_at_48k(tmp_path):
 @needs_file_mic
 def test_an_unknown_device_is_one_line_and_exit_2(tmp_path):
     mic = make_file_mic(tmp_path, synthetic_speech(), RATE)
-    result = mic.run([*EARSHOT, "listen", "--device", "no such mic", "--seconds", "1"])
+    result = mic.run([*EARSHOT, "listen", "--vad-only", "--device", "no such mic", "--seconds", "1"])
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "earshot listen: error: input device 'no such mic': No input device matching 'no such mic'; "
         "`earshot listen --list-devices` shows what there is"]
+
+
+@needs_file_mic
+@needs_eval_clips
+def test_listen_transcribes_each_segment_with_a_model(tmp_path, tiny_bundle):
+    speech = public_speech(max_s=8)
+    mic = make_file_mic(tmp_path, speech, RATE)
+    result = mic.run([*EARSHOT, "listen", "--model", str(tiny_bundle), "--device", DEVICE_NAME, "--seconds", "6"])
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows and all(len(row) == 4 for row in rows)
+    for start, end, confidence, _text in rows:
+        assert 0 <= float(start) < float(end) <= 6.0 and 0 <= float(confidence) <= 1
