@@ -1,0 +1,76 @@
+"""Backpressure (429/503 with Retry-After) and graceful shutdown, each on a server of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import aiohttp
+import numpy as np
+import pytest
+
+from tests.cloud.conftest import start_server, stop_server, wav_bytes
+
+pytestmark = pytest.mark.asyncio
+
+TIGHT = """
+[limits]
+max_inferences = 1
+max_queue = 0
+per_device_inflight = 1
+retry_after_s = 3
+max_clip_s = 30.0
+"""
+
+
+def _noise(seconds: float) -> bytes:
+    """Seconds of noise: valid audio that keeps the decoder busy for a while."""
+    rng = np.random.default_rng(0)
+    return wav_bytes((0.3 * rng.standard_normal(int(seconds * 16000))).astype(np.float32).clip(-1, 1))
+
+
+@pytest.fixture(scope="module")
+def tight_server(tmp_path_factory):
+    running = start_server(tmp_path_factory.mktemp("tight"), TIGHT)
+    yield running
+    assert stop_server(running.process) == 0
+
+
+async def _recognize(http, server, token, body):
+    async with http.post(f"{server.url}/v1/recognize", data=body,
+                         headers=server.headers(token, **{"Content-Type": "audio/wav"})) as response:
+        return response.status, response.headers.get("Retry-After"), await response.json()
+
+
+async def test_a_busy_device_gets_429_and_others_503_with_retry_after(tight_server):
+    long_clip = _noise(20.0)
+    async with aiohttp.ClientSession() as http:
+        first = asyncio.create_task(_recognize(http, tight_server, tight_server.token, long_clip))
+        await asyncio.sleep(0.5)  # let the first clip take the only model slot
+        same_device, other_device = await asyncio.gather(
+            _recognize(http, tight_server, tight_server.token, long_clip),
+            _recognize(http, tight_server, tight_server.other_token, long_clip))
+        done = await first
+    assert done[0] == 200, done
+    assert (same_device[0], same_device[1], same_device[2]["error"]["code"]) == (429, "3", "too_many_requests")
+    assert (other_device[0], other_device[1], other_device[2]["error"]["code"]) == (503, "3", "overloaded")
+
+
+async def test_backpressure_clears_when_the_work_is_done(tight_server):
+    async with aiohttp.ClientSession() as http:
+        status, _, body = await _recognize(http, tight_server, tight_server.other_token, _noise(1.0))
+    assert status == 200, body
+
+
+async def test_shutdown_finishes_requests_in_flight(tmp_path):
+    server = start_server(tmp_path / "data")
+    async with aiohttp.ClientSession() as http:
+        request = asyncio.create_task(_recognize(http, server, server.token, _noise(10.0)))
+        await asyncio.sleep(1.0)  # the clip is being decoded now
+        server.process.send_signal(signal.SIGTERM)
+        status, _, body = await request
+    assert status == 200, body
+    assert stop_server(server.process) == 0
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(f"{server.url}/healthz")

@@ -1,0 +1,53 @@
+"""The whole training recipe end to end, tiny: synthesise, featurise, train a few steps, export, load, transcribe."""
+
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import SHARED
+
+pytest.importorskip("torch", reason="training needs the train extra (torch)")
+SPEECH_COMMANDS = SHARED / "train" / "speech_commands" / "manifest.jsonl"
+ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SPEECH_COMMANDS.exists(), reason=f"shared training data not found at {SPEECH_COMMANDS}")
+@pytest.mark.skipif(any(shutil.which(e) is None for e in ENGINES),
+                    reason="the TTS engines are not installed (scripts/install_tts.sh)")
+def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
+    from edge.recognizer import Recognizer
+    from train.pipeline import build
+
+    lines = SPEECH_COMMANDS.read_text().splitlines()[::120]  # ~30 clips from many speakers
+    real = tmp_path / "commands.jsonl"
+    real.write_text("".join(json.dumps({**json.loads(line), "audio": str(SPEECH_COMMANDS.parent / json.loads(line)["audio"])})
+                            + "\n" for line in lines))
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({
+        "name": "smoke", "seed": 0,
+        "real_speech": [{"manifest": str(real), "copies": 2, "dev_speakers": 3, "license": "CC-BY-4.0"}],
+        "synthetic": {"utterances": 8, "seed": 3, "copies": 2, "dev_fraction": 0.2},
+        "model": {"channels": 16, "block_kernels": [5], "epilog_channels": 16, "epilog_kernel": 5},
+        "training": {"epochs": 1, "threads": 1},
+        "lm_sentences": 200, "workers": 1,
+    }))
+    out = build(recipe, tmp_path / "work", tmp_path / "bundle")
+    for name in ("bundle.json", "model.onnx", "tokens.txt", "lm.arpa", "calibration.json", "profile.json",
+                 "MODEL_CARD.md"):
+        assert (out / name).is_file(), name
+    synthetic = [json.loads(line) for line in (tmp_path / "work" / "synth_train" / "manifest.jsonl").open()]
+    assert len(synthetic) == 8 and all(row["text"] for row in synthetic)
+    recognizer = Recognizer.load(out, beam=4)
+    result = recognizer.transcribe(_first_clip_samples(real))
+    assert 0.0 <= result.confidence <= 1.0
+    assert "Speech Commands" in (out / "MODEL_CARD.md").read_text()
+    # A second run finds every step done and only re-bundles.
+    assert build(recipe, tmp_path / "work", tmp_path / "bundle") == out
+
+
+def _first_clip_samples(manifest):
+    from edge.audio import read_audio
+
+    return read_audio(json.loads(manifest.read_text().splitlines()[0])["audio"]).samples
