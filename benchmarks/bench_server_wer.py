@@ -76,7 +76,10 @@ def measure(config: str, clips: list) -> dict:
     from cloud.recognizers.combine import arbitrate
     from cloud.recognizers.pocketsphinx_recognizer import create
 
-    recognizer = create("catalog=none" if config == "plain" else "catalog=default")
+    # "adapted" uses the default catalog word weight; "adapted:W" sets it.
+    weight = config.split(":", 1)[1] if config.startswith("adapted:") else None
+    spec = "catalog=none" if config == "plain" else "catalog=default" + (f",weight={weight}" if weight else "")
+    recognizer = create(spec)
     refs, hyps, seconds, audio_s = [], [], 0.0, 0.0
     for (name, samples, ref), device in zip(clips, device_hypotheses(config, clips)):
         started = time.perf_counter()

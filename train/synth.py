@@ -81,12 +81,13 @@ def plan(sources: Sources, split: str, n: int, seed: int, mix: dict[str, float] 
     kinds, weights = zip(*((k, w) for k, w in mix.items() if w > 0))
     weights = np.asarray(weights) / sum(weights)
     pool = voices(split)
+    voice_p = np.array([v.weight for v in pool]) / sum(v.weight for v in pool)
     order = np.random.default_rng([seed, 7]).permutation(len(sources.general))
     jobs = []
     for i in range(n):
         rng = np.random.default_rng([seed, i, 1])
         kind = kinds[rng.choice(len(kinds), p=weights)]
-        v = pool[int(rng.integers(len(pool)))]
+        v = pool[rng.choice(len(pool), p=voice_p)]
         text, tags = _text(sources, kind, split, seed, i, rng, order)
         speed, pitch = rng.uniform(*SPEED_RANGE[split]), rng.uniform(*PITCH_RANGE[split])
         tags.update(engine=v.engine, split=split, commercial_ok=str(v.commercial_ok).lower(),

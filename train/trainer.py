@@ -31,7 +31,33 @@ class TrainConfig:
     time_mask_fraction: float = 0.05
     threads: int = 2
     seed: int = 0
-    time_budget_s: float = 0.0  # stop after the epoch that passes this many seconds (0: no limit)
+    time_budget_s: float = 0.0  # training seconds the schedule may take at most (0: no limit; see Schedule)
+
+
+class Schedule:
+    """Linear warm-up, then cosine decay to zero, over whichever runs out first: steps or time.
+
+    Progress is max(step / total_steps, trained_s / time_budget_s). On a machine fast enough to
+    finish the recipe's epochs within the budget, training is the same step for step on every
+    run; on a slower or busier one the schedule compresses to the budget instead of stopping
+    with the learning rate still high. (time_budget_s = 0 means steps only.)
+    """
+
+    def __init__(self, config: TrainConfig, total_steps: int) -> None:
+        self.config, self.total_steps = config, max(total_steps, 1)
+
+    def progress(self, step: int, trained_s: float) -> float:
+        by_time = trained_s / self.config.time_budget_s if self.config.time_budget_s else 0.0
+        return min(1.0, max(step / self.total_steps, by_time))
+
+    def lr(self, step: int, trained_s: float) -> float:
+        p, warmup = self.progress(step, trained_s), self.config.warmup_fraction
+        if p < warmup:
+            return self.config.peak_lr * max(p / warmup, 0.02)
+        return self.config.peak_lr * 0.5 * (1.0 + math.cos(math.pi * (p - warmup) / (1.0 - warmup)))
+
+    def done(self, step: int, trained_s: float) -> bool:
+        return self.progress(step, trained_s) >= 1.0
 
 
 def make_batches(lengths: np.ndarray, max_frames: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -107,22 +133,18 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
     model = ConvCtcModel(model_config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay)
     steps_per_epoch = len(make_batches(data.lengths, config.max_frames_per_batch, np.random.default_rng(0)))
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.peak_lr, total_steps=total_steps,
-                                                    pct_start=config.warmup_fraction, anneal_strategy="cos")
-    start_epoch = 0
+    schedule = Schedule(config, total_steps=steps_per_epoch * config.epochs)
+    start_epoch, step, trained_s = 0, 0, 0.0
     checkpoint = out / CHECKPOINT
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_epoch = state["epoch"] + 1
-        print(f"resuming from {checkpoint} at epoch {start_epoch}")
+        start_epoch, step, trained_s = state["epoch"] + 1, state["step"], state["trained_s"]
+        print(f"resuming from {checkpoint} at epoch {start_epoch + 1}")
     else:
         model.set_feature_stats(*feature_stats(data))
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
-    started = time.time()
     for epoch in range(start_epoch, config.epochs):
         rng = np.random.default_rng(config.seed * 1000 + epoch)
         model.train()
@@ -130,6 +152,9 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         batches = make_batches(data.lengths, config.max_frames_per_batch, rng)
         progress = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch")
         for batch in progress:
+            started = time.monotonic()
+            for group in optimizer.param_groups:
+                group["lr"] = schedule.lr(step, trained_s)
             feats, lengths, targets, target_lengths = collate(data, batch, pad_value)
             feats = spec_augment(feats, lengths, model.feat_mean, config, rng)
             log_probs = model(feats)
@@ -139,22 +164,24 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
-            if scheduler.last_epoch < total_steps - 1:
-                scheduler.step()
-            losses.append(float(loss))
-            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
-        record = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "elapsed_s": round(time.time() - started, 1),
-                  "lr": scheduler.get_last_lr()[0]}
+            losses.append(loss.item())
+            step += 1
+            trained_s += time.monotonic() - started
+            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", lr=f"{schedule.lr(step, trained_s):.2e}")
+            if schedule.done(step, trained_s):
+                break
+        record = {"epoch": epoch + 1, "steps": step, "loss": float(np.mean(losses)),
+                  "trained_s": round(trained_s, 1), "lr": schedule.lr(step, trained_s)}
         if dev is not None:
             record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
         print(json.dumps(record))
         with open(out / "log.jsonl", "a") as log:
             log.write(json.dumps(record) + "\n")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "epoch": epoch,
-                    "model_config": model_config.to_dict(), "train_config": asdict(config)}, checkpoint)
-        if config.time_budget_s and time.time() - started > config.time_budget_s:
-            print(f"time budget of {config.time_budget_s:.0f} s reached after epoch {epoch + 1}")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
+                    "step": step, "trained_s": trained_s, "model_config": model_config.to_dict(),
+                    "train_config": asdict(config)}, checkpoint)
+        if schedule.done(step, trained_s):
+            print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")
             break
     model.eval()
     return model

@@ -76,8 +76,6 @@ class Synthesizer:
                   "pitch_pct": str(round(100 * pitch)),
                   "pitch50": str(int(np.clip(round(ESPEAK_PITCH + 150 * (pitch - 1)), 0, 99)))}
         argv = [arg.format(**values) for arg in voice.command]
-        if voice.stdin_text:
-            argv = [a for a in argv if a != text]
         try:
             result = subprocess.run(argv, input=text if voice.stdin_text else None, capture_output=True,
                                     text=True, timeout=TIMEOUT_S)

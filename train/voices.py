@@ -43,10 +43,13 @@ class Voice:
     split: str                  # "train" or "eval"
     package: str                # Debian package that provides the voice
     stdin_text: bool = False    # the engine reads {text} from stdin rather than argv
+    weight: float = 1.0         # relative share of a corpus's utterances
 
     def __post_init__(self) -> None:
         if self.split not in ("train", "eval"):
             raise ValueError(f"voice {self.name}: split must be 'train' or 'eval', not {self.split!r}")
+        if self.weight <= 0:
+            raise ValueError(f"voice {self.name}: weight must be positive, not {self.weight}")
 
 
 def _flite(voice: str, rate: int, split: str = "train") -> Voice:
@@ -56,9 +59,9 @@ def _flite(voice: str, rate: int, split: str = "train") -> Voice:
 
 
 def _festival(voice: str, rate: int, licence: str, commercial_ok: bool, package: str,
-              split: str = "train") -> Voice:
+              split: str = "train", weight: float = 1.0) -> Voice:
     return Voice(f"festival-{voice}", "festival", (f"(voice_{voice})",), rate, licence, commercial_ok,
-                 split, package)
+                 split, package, weight=weight)
 
 
 def _pico(lang: str, split: str = "train") -> Voice:
@@ -77,10 +80,11 @@ def _rhvoice(voice: str, commercial_ok: bool = True, split: str = "train") -> Vo
 
 def _espeak(voice: str, split: str = "train") -> Voice:
     mbrola = voice.startswith("mb-")
+    # espeak-ng's variants reshape one synthesiser: together they count as a few voices, not nine.
     return Voice(f"espeak-{voice.replace('+', '-')}", "espeak-ng",
                  ("espeak-ng", "-v", voice, "-s", "{wpm}", "-p", "{pitch50}", "-w", "{out}", "{text}"),
                  16000 if mbrola else 22050, MBROLA if mbrola else ESPEAK, not mbrola, split,
-                 f"mbrola-{voice[3:]}" if mbrola else "espeak-ng")
+                 f"mbrola-{voice[3:]}" if mbrola else "espeak-ng", weight=1.0 if mbrola else 0.5)
 
 
 VOICES: tuple[Voice, ...] = (
@@ -89,7 +93,7 @@ VOICES: tuple[Voice, ...] = (
     _festival("kal_diphone", 16000, FESTIVAL_FREE, True, "festvox-kallpc16k"),
     _festival("ked_diphone", 16000, FESTIVAL_FREE, True, "festvox-kdlpc16k", split="eval"),
     _festival("rab_diphone", 16000, FESTIVAL_OALD, False, "festvox-rablpc16k"),
-    _festival("don_diphone", 10000, FESTIVAL_OALD, False, "festvox-don"),
+    _festival("don_diphone", 10000, FESTIVAL_OALD, False, "festvox-don", weight=0.5),  # least intelligible
     _festival("cmu_us_slt_arctic_hts", 32000, FESTIVAL_FREE, True, "festvox-us-slt-hts"),
     _festival("us1_mbrola", 16000, MBROLA, False, "festvox-us1"),
     _festival("us2_mbrola", 16000, MBROLA, False, "festvox-us2"),

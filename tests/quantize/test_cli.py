@@ -84,5 +84,6 @@ def test_refuses_to_evaluate_on_the_calibration_set(tiny_bundle, calibration_man
 
 
 def test_missing_calibration_manifest_is_a_user_error(tiny_bundle, tmp_path, capsys):
-    code = main(["quantize", str(tiny_bundle), "--calibration", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")])
+    code = main(["quantize", str(tiny_bundle), "--calibration", str(tmp_path / "nope.jsonl"),
+                 "--out", str(tmp_path / "o")])
     assert code == 2 and "no such manifest" in capsys.readouterr().err

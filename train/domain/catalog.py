@@ -90,12 +90,18 @@ def _split_heldout(intent: str, lines: list[str]) -> list[Template]:
 
     A hash per phrasing (not a shuffle) keeps the split of existing phrasings unchanged when a
     user adds new ones; an intent with three or more phrasings always holds out at least one.
+    A phrasing of one literal word ("cancel") is vocabulary, not a way of phrasing something:
+    it is never held out, so every command word can be trained on.
     """
-    scores = [_unit_hash(f"{intent}|{line}") for line in lines]
+    scores = [_unit_hash(f"{intent}|{line}") if _is_phrase(line) else 1.0 for line in lines]
     heldout = [s < HELDOUT_FRACTION for s in scores]
-    if len(lines) >= 3 and not any(heldout):
+    if sum(map(_is_phrase, lines)) >= 3 and not any(heldout):
         heldout[scores.index(min(scores))] = True
     return [Template(intent, line, h) for line, h in zip(lines, heldout)]
+
+
+def _is_phrase(line: str) -> bool:
+    return len(line.split()) > 1 or bool(SLOT.search(line))
 
 
 def _unit_hash(text: str) -> float:

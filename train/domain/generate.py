@@ -24,13 +24,18 @@ class Sentence:
 
 
 def sentence_at(catalog: Catalog, seed: int, index: int, phrasing: str = "seen") -> Sentence:
-    """The `index`-th sentence of the stream for `seed`: the same whatever else is generated."""
-    templates = catalog.phrasings(phrasing)
-    if not templates:
+    """The `index`-th sentence of the stream for `seed`: the same whatever else is generated.
+
+    Templates are drawn from the whole catalogue and redrawn until one has the wanted phrasing,
+    so moving a template between splits changes only the sentences that drew it.
+    """
+    if not catalog.phrasings(phrasing):
         raise ValueError(f"the catalog has no {phrasing} phrasings")
     rng = np.random.default_rng([seed, index])
-    template = templates[int(rng.integers(len(templates)))]
-    return fill(catalog, template, rng)
+    while True:
+        template = catalog.templates[int(rng.integers(len(catalog.templates)))]
+        if phrasing == "any" or template.heldout == (phrasing == "heldout"):
+            return fill(catalog, template, rng)
 
 
 def generate(catalog: Catalog, n: int, seed: int, phrasing: str = "seen") -> list[Sentence]:

@@ -57,3 +57,7 @@ def test_environment_variable_adds_folders(tmp_path, monkeypatch):
     (tmp_path / "templates" / "extra.txt").write_text("open sesame\n")
     monkeypatch.setenv("EARSHOT_DOMAIN_DIRS", str(tmp_path))
     assert "extra" in load_catalog().intents
+
+
+def test_single_command_words_are_never_held_out(catalog):
+    assert all(len(t.text.split()) > 1 or "{" in t.text for t in catalog.phrasings("heldout"))
