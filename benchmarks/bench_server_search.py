@@ -74,8 +74,8 @@ def typed_ceiling(clips: list, searcher) -> dict:
     """hit@1 and hit@3 when the query is typed exactly: what search alone can do."""
     hits = [[r.id for r in searcher.search([q["text"]], 3)] for q, _ in clips]
     return {"config": "typed", "queries": len(clips),
-            "hit@1": round(sum(h[:1] == [q["doc"]] for h, (q, _) in zip(hits, clips)) / len(clips), 3),
-            "hit@3": round(sum(q["doc"] in h for h, (q, _) in zip(hits, clips)) / len(clips), 3)}
+            "hit@1": round(sum(h[:1] == [q["doc"]] for h, (q, _) in zip(hits, clips, strict=True)) / len(clips), 3),
+            "hit@3": round(sum(q["doc"] in h for h, (q, _) in zip(hits, clips, strict=True)) / len(clips), 3)}
 
 
 def run(count: int, configs: list[str]) -> list[dict]:

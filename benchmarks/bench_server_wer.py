@@ -81,7 +81,7 @@ def measure(config: str, clips: list) -> dict:
     spec = "catalog=none" if config == "plain" else "catalog=default" + (f",weight={weight}" if weight else "")
     recognizer = create(spec)
     refs, hyps, seconds, audio_s = [], [], 0.0, 0.0
-    for (name, samples, ref), device in zip(clips, device_hypotheses(config, clips)):
+    for (_, samples, ref), device in zip(clips, device_hypotheses(config, clips), strict=True):
         started = time.perf_counter()
         transcript = recognizer.transcribe(samples, 16000)
         if device:

@@ -63,7 +63,7 @@ def _t2p(words: list[str]) -> dict[str, str]:
     """Run t2p once over 'w1. w2. ...'; fall back to one call per word when pauses do not line up."""
     groups = _t2p_groups(". ".join(w.replace("'", "") for w in words) + ".")
     if len(groups) == len(words):
-        return {w: g for w, g in zip(words, groups) if g}
+        return {w: g for w, g in zip(words, groups, strict=True) if g}
     out = {}
     for word in words:
         single = _t2p_groups(word.replace("'", "") + ".")

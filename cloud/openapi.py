@@ -61,14 +61,24 @@ _SCHEMAS = {
     "SearchResponse": {"type": "object", "required": ["query", "results", "timings"], "properties": {
         "query": {"type": "string"}, "results": {"type": "array", "items": _ref("SearchResult")},
         "timings": {"type": "object", "additionalProperties": _NUM}}},
-    "TelemetryReport": {"type": "object", "additionalProperties": False, "properties": {
-        "device_id": {"type": "string"}, "period_start": _NUM, "period_end": _NUM,
-        "utterances": {"type": "integer", "minimum": 0}, "escalations": {"type": "integer", "minimum": 0},
-        "mean_confidence": {"type": "number", "minimum": 0, "maximum": 1},
-        "drift": {"type": "object", "maxProperties": MAX_METRICS + 1,
-                  "description": "name: score; 'score' is the overall one; 'drifting' (boolean) the device's verdict",
-                  "additionalProperties": {"oneOf": [_NUM, {"type": "boolean"}]}},
-        "health": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM}}},
+    "TelemetryReport": {
+        "type": "object", "additionalProperties": False,
+        "description": "edge.drift.DriftMonitor.summary() plus period, escalations, confidence and health",
+        "properties": {
+            "device_id": {"type": "string"}, "period_start": _NUM, "period_end": _NUM,
+            "utterances": {"type": "integer", "minimum": 0}, "escalations": {"type": "integer", "minimum": 0},
+            "mean_confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "psi": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
+                    "description": "population stability index per input statistic"},
+            "drift": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
+                      "description": "other drift scores; 'score' is taken as the overall one"},
+            "drifting": {"oneOf": [{"type": "boolean"}, {"type": "array", "maxItems": MAX_METRICS,
+                                                          "items": {"type": "string"}}]},
+            "profile": {"type": "object", "properties": {
+                "bins": {"type": "object", "additionalProperties": {"type": "array", "items": _NUM}},
+                "counts": {"type": "object", "additionalProperties": {"type": "array",
+                                                                      "items": {"type": "integer", "minimum": 0}}}}},
+            "health": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM}}},
     "DeviceSummary": {"type": "object", "properties": {
         "device_id": {"type": "string"}, "window_s": _NUM, "reports": {"type": "integer"},
         "utterances": {"type": "integer"}, "escalations": {"type": "integer"},
@@ -109,7 +119,8 @@ def openapi_document(config: ServerConfig) -> dict:
         "/v1/search": {"get": {
             "summary": "Search the catalog",
             "parameters": [
-                {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
+                {"name": "q", "in": "query", "required": True,
+                 "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
                 {"name": "alt", "in": "query", "required": False, "description": "alternative queries (weighted less)",
                  "schema": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
                  "style": "form", "explode": True},
@@ -129,12 +140,15 @@ def openapi_document(config: ServerConfig) -> dict:
             "get": {"summary": "The calling device's telemetry aggregate and fleet counts (last day)",
                     "responses": {"200": {"description": "aggregates", "content": _json({
                         "type": "object", "properties": {"device": _ref("DeviceSummary"), "fleet": {
-                            "type": "object", "properties": {"devices": {"type": "integer"},
-                                                             "drifting": {"type": "integer"},
-                                                             "max_drift_score": _NUM}}}})},
+                            "type": "object", "properties": {
+                                "devices": {"type": "integer"}, "drifting": {"type": "integer"},
+                                "max_drift_score": _NUM,
+                                "drifting_statistics": {"type": "object",
+                                                        "additionalProperties": {"type": "integer"}}}}}})},
                         **_AUTH_ERRORS}}},
         "/healthz": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {
-            "description": "alive", "content": _json({"type": "object", "properties": {"status": {"type": "string"}}})}}}},
+            "description": "alive",
+            "content": _json({"type": "object", "properties": {"status": {"type": "string"}}})}}}},
         "/readyz": {"get": {"summary": "Readiness", "security": [], "responses": {
             "200": {"description": "ready", "content": _json({"type": "object", "properties": {
                 "status": {"type": "string"}, "models": {"type": "array", "items": {"type": "string"}},

@@ -22,6 +22,7 @@ AUDIO_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wa
 MULTIPART = "multipart/form-data"
 MAX_HYPOTHESIS_CHARS = 2000
 MAX_METADATA_BYTES = 16 * 1024
+MIN_CLIP_S = 0.02  # two 10 ms frames: anything shorter cannot hold a word (and may resample to nothing)
 _CLIP_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _READ_CHUNK = 64 * 1024
 
@@ -70,9 +71,13 @@ def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
         raise ApiError(422, "clip_too_long", f"the clip is {info.frames / info.samplerate:.1f} s; "
                                              f"the limit is {max_clip_s:g} s")
     try:
-        return decode_audio(audio, name="clip", max_duration_s=max_clip_s)
+        chunk = decode_audio(audio, name="clip", max_duration_s=max_clip_s)
     except AudioInputError as exc:
         raise ApiError(422, "bad_audio", str(exc)) from None
+    if chunk.duration_s < MIN_CLIP_S:
+        raise ApiError(422, "clip_too_short", f"the clip is {chunk.duration_s * 1000:.0f} ms; "
+                                              f"the minimum is {MIN_CLIP_S * 1000:.0f} ms")
+    return chunk
 
 
 async def _read_limited(stream, limit: int) -> bytes:

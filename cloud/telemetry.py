@@ -1,4 +1,4 @@
-"""Device telemetry: drift and health summaries checked, stored in SQLite and aggregated."""
+"""Device telemetry: drift (edge.drift summaries) and health reports checked, stored, aggregated."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cloud.api_errors import ApiError
+from edge.drift import DRIFT_PSI  # PSI above this is drift, as the device judges it
 
-MAX_METRICS = 64  # names per map (drift features, health readings)
+MAX_METRICS = 64  # names per map (drift statistics, health readings, histograms)
 MAX_NAME_CHARS = 64
-DRIFT_THRESHOLD = 1.0  # a drift score at or above this flags the device, unless it says otherwise
+MAX_BINS = 128
 AGGREGATE_WINDOW_S = 24 * 3600.0
+# The fields of edge.drift.DriftMonitor.summary() (utterances, psi, drifting, profile), plus
+# the period, escalation counts, confidence and health readings the device adds.
 FIELDS = {"device_id", "period_start", "period_end", "utterances", "escalations", "mean_confidence",
-          "drift", "health"}
+          "psi", "drift", "drifting", "profile", "health"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -34,20 +37,32 @@ CREATE INDEX IF NOT EXISTS reports_device_time ON reports (device, received_at);
 
 @dataclass(frozen=True, slots=True)
 class TelemetryReport:
-    """One device's summary of a period: counts, confidence, drift scores, health readings."""
+    """One device's summary of a period: counts, confidence, drift (PSI) scores, health readings."""
 
     utterances: int = 0
     escalations: int = 0
     mean_confidence: float | None = None
     period_start: float | None = None  # Unix seconds
     period_end: float | None = None
-    drift: dict[str, float] = field(default_factory=dict)  # "score" is the overall one, if sent
-    drifting: bool | None = None  # the device's own verdict, from drift.drifting
+    drift: dict[str, float] = field(default_factory=dict)  # statistic -> PSI (or another drift score)
+    drifting: tuple[str, ...] | bool | None = None  # the device's verdict: which statistics drift
     health: dict[str, float] = field(default_factory=dict)
+    profile: dict | None = None  # the device's input histograms (edge.drift.Profile.to_dict())
+
+    @property
+    def drift_score(self) -> float | None:
+        """The overall score: drift["score"] when sent, else the largest per-statistic score."""
+        return self.drift.get("score", max(self.drift.values(), default=None))
+
+    @property
+    def is_drifting(self) -> bool:
+        if self.drifting is not None:
+            return bool(self.drifting)
+        return (self.drift_score or 0.0) > DRIFT_PSI
 
 
 def parse_report(body: object, device: str) -> TelemetryReport:
-    """Check a telemetry JSON body; raise ApiError(422) naming the first problem."""
+    """Check a telemetry JSON body; raise ApiError (422, or 403 for another device) naming the problem."""
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_telemetry", "the body must be a JSON object")
     unknown = sorted(set(body) - FIELDS)
@@ -65,14 +80,37 @@ def parse_report(body: object, device: str) -> TelemetryReport:
     start, end = _number(body, "period_start"), _number(body, "period_end")
     if start is not None and end is not None and end < start:
         raise ApiError(422, "invalid_telemetry", "period_end is before period_start")
-    drift = dict(body.get("drift") or {}) if isinstance(body.get("drift", {}), dict) else None
-    if drift is None:
-        raise ApiError(422, "invalid_telemetry", "drift must be an object of name: number")
-    drifting = drift.pop("drifting", None)
-    if drifting is not None and not isinstance(drifting, bool):
-        raise ApiError(422, "invalid_telemetry", "drift.drifting must be true or false")
-    return TelemetryReport(utterances, escalations, confidence, start, end, _metrics(drift, "drift"), drifting,
-                           _metrics(body.get("health", {}), "health"))
+    drift = {**_metrics(body.get("drift", {}), "drift"), **_metrics(body.get("psi", {}), "psi")}
+    return TelemetryReport(utterances, escalations, confidence, start, end, drift, _drifting(body.get("drifting")),
+                           _metrics(body.get("health", {}), "health"), _profile(body.get("profile")))
+
+
+def _drifting(value: object) -> tuple[str, ...] | bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, list) and len(value) <= MAX_METRICS and all(
+            isinstance(v, str) and 0 < len(v) <= MAX_NAME_CHARS for v in value):
+        return tuple(value)
+    raise ApiError(422, "invalid_telemetry", "drifting must be true/false or a list of statistic names")
+
+
+def _profile(value: object) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"bins", "counts"}:
+        raise ApiError(422, "invalid_telemetry", "profile must be an object with 'bins' and 'counts'")
+    for part in ("bins", "counts"):
+        table = value.get(part, {})
+        if not isinstance(table, dict) or len(table) > MAX_METRICS:
+            raise ApiError(422, "invalid_telemetry", f"profile.{part} must map at most {MAX_METRICS} names to lists")
+        for name, numbers in table.items():
+            ok = isinstance(numbers, list) and len(numbers) <= MAX_BINS and 0 < len(name) <= MAX_NAME_CHARS and all(
+                isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n)
+                and (part == "bins" or (isinstance(n, int) and n >= 0)) for n in numbers)
+            if not ok:
+                raise ApiError(422, "invalid_telemetry", f"profile.{part}.{name} must be a list of at most "
+                                                         f"{MAX_BINS} {'counts' if part == 'counts' else 'numbers'}")
+    return value
 
 
 def _count(body: dict, name: str) -> int:
@@ -97,7 +135,7 @@ def _metrics(values: object, where: str) -> dict[str, float]:
     if len(values) > MAX_METRICS:
         raise ApiError(422, "invalid_telemetry", f"{where} has more than {MAX_METRICS} entries")
     out = {}
-    for name, value in values.items():
+    for name in values:
         if not name or len(name) > MAX_NAME_CHARS:
             raise ApiError(422, "invalid_telemetry", f"{where} names must be 1-{MAX_NAME_CHARS} characters")
         out[name] = _number(values, name)
@@ -117,8 +155,7 @@ class TelemetryStore:
 
     def add(self, device: str, report: TelemetryReport) -> None:
         """Store one report."""
-        score = report.drift.get("score", max(report.drift.values(), default=None))
-        drifting = report.drifting if report.drifting is not None else (score or 0.0) >= DRIFT_THRESHOLD
+        score, drifting = report.drift_score, report.is_drifting
         self._db.execute(
             "INSERT INTO reports (device, received_at, period_start, period_end, utterances, escalations, "
             "mean_confidence, drift_score, drifting, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,12 +180,19 @@ class TelemetryStore:
                 "last_report_at": latest[2] if latest else None}
 
     def fleet_summary(self, window_s: float = AGGREGATE_WINDOW_S) -> dict:
-        """Across devices that reported in the window: how many, how many drift, the worst drift."""
+        """Across devices that reported in the window: how many, how many drift, on which statistics."""
         rows = self._db.execute(
-            "SELECT r.drift_score, r.drifting FROM reports r JOIN (SELECT device, MAX(id) AS id FROM reports "
-            "WHERE received_at >= ? GROUP BY device) latest ON r.id = latest.id", (time.time() - window_s,)).fetchall()
-        scores = [s for s, _ in rows if s is not None]
-        return {"devices": len(rows), "drifting": sum(d for _, d in rows), "max_drift_score": max(scores, default=0.0)}
+            "SELECT r.drift_score, r.drifting, r.payload FROM reports r JOIN (SELECT device, MAX(id) AS id "
+            "FROM reports WHERE received_at >= ? GROUP BY device) latest ON r.id = latest.id",
+            (time.time() - window_s,)).fetchall()
+        statistics: dict[str, int] = {}
+        for _, _, payload in rows:
+            flagged = json.loads(payload).get("drifting")
+            for name in flagged if isinstance(flagged, list) else ():
+                statistics[name] = statistics.get(name, 0) + 1
+        scores = [s for s, _, _ in rows if s is not None]
+        return {"devices": len(rows), "drifting": sum(d for _, d, _ in rows),
+                "max_drift_score": max(scores, default=0.0), "drifting_statistics": statistics}
 
     def close(self) -> None:
         self._db.close()

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from edge.errors import EarshotError
 
-DEFAULT_METHOD = "entropy"
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `quantize` subcommand."""
-    from quantize.onnx_int8 import ACTIVATION_TYPES, METHODS
+    from quantize.onnx_int8 import ACTIVATION_TYPES, METHODS, OnnxInt8Options
+
+    defaults = OnnxInt8Options()
 
     parser = subparsers.add_parser(
         "quantize", help="build int8 ONNX and TFLite variants of a bundle, measure them, ship the fastest safe one",
@@ -27,10 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="JSONL manifest of real TRAINING-side speech to calibrate on (repeatable; "
                              "never an evaluation set)")
     parser.add_argument("--out", metavar="DIR", type=Path, required=True, help="output bundle folder (new or empty)")
-    parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
-                        help=f"activation calibration method (default: {DEFAULT_METHOD})")
-    parser.add_argument("--activations", choices=ACTIVATION_TYPES, default="uint8",
-                        help="activation type of the int8 ONNX model (default: uint8, fastest here)")
+    parser.add_argument("--method", choices=METHODS, default=defaults.method,
+                        help=f"activation calibration method (default: {defaults.method})")
+    parser.add_argument("--activations", choices=ACTIVATION_TYPES, default=defaults.activations,
+                        help=f"activation type of the int8 ONNX model (default: {defaults.activations})")
     parser.add_argument("--keep-fp32", metavar="LAYER", choices=("first", "last"), action="append", default=[],
                         help="leave the first or last convolution in fp32 (repeatable)")
     parser.add_argument("--eval", metavar="[synthetic:|real:]MANIFEST", action="append", default=[],
@@ -51,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from quantize.evalsets import load_eval_set
     from quantize.onnx_int8 import OnnxInt8Options
     from quantize.pipeline import QuantizeOptions, quantize_bundle
+    from quantize.tflite import ConverterMissingError
 
     if not (args.bundle / "bundle.json").is_file():
         raise EarshotError(f"{args.bundle}: not a model bundle (no bundle.json)")
@@ -70,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
         onnx=OnnxInt8Options(method=args.method, activations=args.activations, exclude=tuple(args.keep_fp32)),
         calibration_utterances=args.calibration_utterances or DEFAULT_UTTERANCES,
         tflite=not args.no_tflite, measure_rss=not args.no_rss)
-    result = quantize_bundle(args.bundle, args.out, options, progress=_say)
+    try:
+        result = quantize_bundle(args.bundle, args.out, options, progress=_say)
+    except ConverterMissingError as exc:
+        raise EarshotError(f"{exc}; or pass --no-tflite to build the ONNX variants only") from None
     print(_summary(result))
     return 0
 

@@ -1,8 +1,9 @@
 """Evaluation sets for validation: a manifest, its utterances, and whether its speech is synthetic or real.
 
 The selection rule has a different budget for each kind, so every set has one: given
-explicitly as `synthetic:PATH` or `real:PATH`, or else read from the manifest (synthetic sets
-name the TTS voice or engine of each line, recordings of people do not).
+explicitly as `synthetic:PATH` or `real:PATH`, or else read from the manifest: train.synth
+writes the TTS engine of each line into tags.engine, recordings of people have none (they may
+still name a voice: the Asterisk prompts name their speaker, Allison).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def load_eval_set(spec: str, limit: int | None = None) -> EvalSet:
 
 
 def guess_kind(utterances) -> str:
-    """"synthetic" when any line names a TTS voice or engine, else "real"."""
-    synthetic = any(u.voice or "engine" in (u.tags or {}) for u in utterances)
+    """"synthetic" when any line names a TTS engine (tags.engine), else "real"."""
+    synthetic = any("engine" in (u.tags or {}) for u in utterances)
     return "synthetic" if synthetic else "real"
 
 

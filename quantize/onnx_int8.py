@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from onnxruntime.quantization import CalibrationDataReader
 
 METHODS = ("entropy", "percentile", "minmax")
 ACTIVATION_TYPES = ("uint8", "int8")
@@ -62,6 +61,8 @@ def quantize_onnx(fp32_path: Path, out_path: Path, features: Sequence[np.ndarray
     """Write the static QDQ int8 version of `fp32_path` to `out_path`, calibrated on `features`."""
     from onnxruntime.quantization import QuantFormat, QuantType, quant_pre_process, quantize_static
 
+    from quantize.calibration_reader import FeatureReader
+
     if not features:
         raise ValueError("static quantization needs calibration features")
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +72,7 @@ def quantize_onnx(fp32_path: Path, out_path: Path, features: Sequence[np.ndarray
         activation = QuantType.QUInt8 if options.activations == "uint8" else QuantType.QInt8
         with contextlib.redirect_stdout(io.StringIO()):  # the calibrators print a line per utterance
             quantize_static(
-                str(prepared), str(out_path), _FeatureReader(_input_name(prepared), features),
+                str(prepared), str(out_path), FeatureReader(_input_name(prepared), features),
                 quant_format=QuantFormat.QDQ, per_channel=True, reduce_range=False,
                 activation_type=activation, weight_type=QuantType.QInt8,
                 nodes_to_exclude=excluded_nodes(prepared, options.exclude),
@@ -128,34 +129,3 @@ def _calibration_method(name: str):
 
     return {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
             "percentile": CalibrationMethod.Percentile}[name]
-
-
-class _FeatureReader(CalibrationDataReader):
-    """Feeds one utterance's (1, frames, n_mels) features per calibration step, longest first.
-
-    Longest first because the histogram calibrators fix their bin width from the first
-    utterance's range: a long utterance's range is close to the final one.
-    """
-
-    def __init__(self, input_name: str, features: Sequence[np.ndarray]) -> None:
-        self._input_name = input_name
-        self._features = sorted(features, key=len, reverse=True)
-        self._start, self._end = 0, len(self._features)
-        self._iterator = self._batches()
-
-    def __len__(self) -> int:
-        return len(self._features)
-
-    def set_range(self, start_index: int, end_index: int) -> None:
-        self._start, self._end = start_index, end_index
-        self._iterator = self._batches()
-
-    def _batches(self) -> Iterator[dict[str, np.ndarray]]:
-        for feats in self._features[self._start:self._end]:
-            yield {self._input_name: np.ascontiguousarray(feats, dtype=np.float32)[None]}
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        return next(self._iterator, None)
-
-    def rewind(self) -> None:
-        self._iterator = self._batches()

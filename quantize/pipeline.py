@@ -136,7 +136,7 @@ def _build_variants(work: Path, options: QuantizeOptions, progress) -> list[Vari
         converted = convert_to_tflite(work / FILES["onnx"], work / FILES["tflite"], work / FILES["tflite-int8"],
                                       features)
         variants.append(Variant("tflite", "tflite", "fp32", FILES["tflite"],
-                                f"fp32 via TensorFlow (max |diff| vs ONNX {converted.fp32_max_abs_diff:.1e})"))
+                                f"fp32 via TensorFlow (log-probs within {converted.fp32_max_abs_diff:.1e} of ONNX)"))
         variants.append(Variant("tflite-int8", "tflite", "int8", FILES["tflite-int8"],
                                 "full integer: int8 I/O, int8 per-channel weights, calibrated like ONNX"))
     return variants
@@ -166,4 +166,5 @@ def _context(source: Path, options: QuantizeOptions) -> dict:
             "calibration": f"{options.calibration_utterances} utterances from "
                            + ", ".join(str(p) for p in options.calibration),
             "evaluation sets": sets or "none",
-            "threads timed": ", ".join(map(str, options.threads))}
+            "threads timed": ", ".join(map(str, options.threads)),
+            "machine": f"{os.cpu_count()} CPUs, 1-minute load average {os.getloadavg()[0]:.1f} after timing"}

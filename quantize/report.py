@@ -14,6 +14,7 @@ REPORT_MD = "report.md"
 REPORT_JSON = "report.json"
 REPORT_PNG = "report.png"
 CARD_HEADING = "## Quantization"
+_LABEL_OFFSETS = (14, -18, 30, -34)  # points; fp32 variants often sit on top of each other
 
 
 def write_report(measurements: Sequence[Measurement], selection: Selection, out: Path,
@@ -40,13 +41,13 @@ def markdown(measurements: Sequence[Measurement], selection: Selection, context:
     if selection.unchecked:
         lines.append(f"Unchecked budgets (no such evaluation set given): {', '.join(selection.unchecked)}.")
     lines += ["", *accuracy_table(measurements), "", *speed_table(measurements, selection), ""]
-    lines += ["Latency is the median compute time per second of audio for a 10 s clip, variants timed "
-              "in turns in one run; \"network\" is the model alone, \"end to end\" adds features and "
-              "beam decoding. Peak RSS: a fresh process loading the variant and transcribing the clip, "
+    lines += ["Latency: compute time per second of audio for a 10 s clip, the fastest of repeated runs "
+              "with the variants taking turns in one process (medians are in report.json); \"network\" is "
+              "the model alone, \"end to end\" adds features and beam decoding. Peak RSS: a fresh process loading the variant and transcribing the clip, "
               "after its front end was warmed up (in brackets: the rise over its size before loading "
               "the network).", ""]
     lines += ["| variant | verdict |", "|---|---|"]
-    lines += [f"| {v.variant} | {'eligible' if v.eligible else 'rejected'}: {'; '.join(v.reasons)} |"
+    lines += [f"| {v.variant} | {'eligible' if v.eligible else 'rejected'}: {_cell('; '.join(v.reasons))} |"
               for v in selection.verdicts]
     if image:
         lines += ["", f"![accuracy vs latency vs size]({image})"]
@@ -89,7 +90,7 @@ def speed_table(measurements: Sequence[Measurement], selection: Selection) -> li
                       _ms(lat.end_to_end_s_per_s if lat else math.nan)]
         cells.append(f"{m.peak_rss_mb:.0f} (+{m.peak_rss_mb - m.before_model_rss_mb:.0f})"
                      if math.isfinite(m.peak_rss_mb) else "n/a")
-        rows.append("| " + " | ".join(cells) + " |")
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return rows + ["", "Speed-up is against the fp32 model of the same runtime."]
 
 
@@ -109,34 +110,60 @@ def update_card(card: Path, section: str) -> None:
 
 
 def plot(measurements: Sequence[Measurement], selection: Selection, path: Path) -> Path:
-    """WER against network latency per kind of speech; marker area is file size."""
+    """WER change against fp32 versus network latency, one panel per kind of speech; area is file size.
+
+    The dashed line is the kind's budget: a variant above it may not ship.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = [k for k in ("synthetic", "real") if any(m.pooled(k)[1] for m in measurements)] or [None]
-    fig, axes = plt.subplots(1, len(kinds), figsize=(6 * len(kinds), 4.5), squeeze=False)
+    reference = next(m for m in measurements if m.variant.is_reference)
+    kinds = [k for k in ("synthetic", "real") if reference.pooled(k)[1]] or [None]
+    biggest = max(m.size_bytes for m in measurements)
+    fig, axes = plt.subplots(1, len(kinds), figsize=(6.5 * len(kinds), 4.8), squeeze=False)
     for ax, kind in zip(axes[0], kinds):
-        for m in measurements:
+        for index, m in enumerate(measurements):
             lat = m.latency_at(selection.rule.threads)
             x = 1000 * lat.runner_s_per_s if lat else math.nan
-            y = 100 * m.pooled_wer(kind) if kind else m.size_bytes / 1e6
+            y = 100 * (m.pooled_wer(kind) - reference.pooled_wer(kind)) if kind else m.size_bytes / 1e6
             chosen = m.variant.name == selection.chosen
-            ax.scatter([x], [y], s=40 + 60 * m.size_bytes / 1e6, alpha=0.6,
+            ax.scatter([x], [y], s=60 + 600 * m.size_bytes / biggest, alpha=0.55,
                        marker="o" if m.variant.runtime == "onnx" else "s",
                        edgecolors="black" if chosen else "none", linewidths=2)
-            ax.annotate(f"{m.variant.name}\n{m.size_bytes / 1e6:.1f} MB", (x, y), textcoords="offset points",
-                        xytext=(8, 4), fontsize=8, fontweight="bold" if chosen else "normal")
+            ax.annotate(f"{m.variant.name}, {m.size_bytes / 1e6:.1f} MB", (x, y), textcoords="offset points",
+                        xytext=(10, _LABEL_OFFSETS[index % len(_LABEL_OFFSETS)]), fontsize=8,
+                        fontweight="bold" if chosen else "normal")
+        if kind:
+            budget = selection.rule.budget(kind)
+            ax.axhline(budget, color="red", linestyle="--", linewidth=1)
+            ax.annotate(f"budget +{budget:g} points", (1, budget), xycoords=("axes fraction", "data"),
+                        xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=8, color="red")
+            ax.axhline(0, color="gray", linewidth=0.8)
+            low = min(-budget, *(100 * (m.pooled_wer(kind) - reference.pooled_wer(kind)) for m in measurements))
+            high = max(2 * budget, *(100 * (m.pooled_wer(kind) - reference.pooled_wer(kind)) for m in measurements))
+            ax.set_ylim(low - 0.3 * budget, high + 0.3 * budget)
+            words = reference.pooled(kind)[1]
+            ax.set_ylabel("WER change against fp32 ONNX, points")
+            ax.set_title(f"{kind} speech ({words} words; fp32 WER {100 * reference.pooled_wer(kind):.1f}%)")
+        else:
+            ax.set_ylabel("file size, MB")
+            ax.set_title("accuracy not measured")
         ax.set_xlabel(f"network latency, ms per s of audio ({selection.rule.threads} thread)")
-        ax.set_ylabel(f"WER on {kind} speech, %" if kind else "file size, MB")
-        ax.set_title(f"{kind} speech" if kind else "no accuracy measured")
+        ax.set_xlim(left=0)
         ax.grid(alpha=0.3)
-    fig.suptitle(f"variants (marker area ~ file size; outlined: shipped default {selection.chosen})", fontsize=10)
+    fig.suptitle(f"variants: marker area ~ file size, circles ONNX, squares TFLite; "
+                 f"outlined: shipped default {selection.chosen}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|")
 
 
 def _pct(value: float, digits: int = 1) -> str:

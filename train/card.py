@@ -92,6 +92,6 @@ def _training_log(work: Path) -> list[str]:
     if not log.exists():
         return []
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    lines = ["| epoch | loss | dev CER (greedy) | elapsed s |", "|---|---|---|---|"]
-    lines += [f"| {r['epoch']} | {r['loss']:.3f} | {r.get('dev_cer', '')} | {r['elapsed_s']} |" for r in rows]
+    lines = ["| epoch | steps | loss | dev CER (greedy) | training s |", "|---|---|---|---|---|"]
+    lines += [f"| {r['epoch']} | {r.get('steps', '')} | {r['loss']:.3f} | {r.get('dev_cer', '')} | {r['trained_s']} |" for r in rows]
     return lines

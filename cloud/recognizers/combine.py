@@ -80,7 +80,7 @@ def _rescore(chosen: tuple[Word, ...], primary: tuple[Word, ...], other_confiden
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             confidence[block.a + k] = primary[block.b + k].confidence
-    return tuple(replace(w, confidence=c) for w, c in zip(chosen, confidence))
+    return tuple(replace(w, confidence=c) for w, c in zip(chosen, confidence, strict=True))
 
 
 def reliability(measured_wer: float | None) -> float:

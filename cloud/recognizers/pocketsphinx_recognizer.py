@@ -28,6 +28,7 @@ _FILLER = re.compile(r"^(<.*>|\[.*\]|\+\+.*\+\+|\+.*\+)$")
 _VARIANT = re.compile(r"\(\d+\)$")
 _MAX_NBEST_SCANNED = 30  # the lattice's n-best list repeats itself; stop scanning after this many
 DEFAULT_BEAM, DEFAULT_WBEAM = 1e-48, 7e-29  # pocketsphinx's own defaults
+SILENT_PEAK = 2 / 32768  # quieter than two 16-bit steps: no signal (CMN would turn it into words)
 DEFAULT_WORD_WEIGHT = 0.1  # LM unigram weight of added words, relative to uniform (see cloud/README.md)
 ADAPTED_SEARCH = "catalog"
 _UNKNOWN_LOGPROB = -(2**28)  # NGramModel.prob answers about -2**29 for words it lacks
@@ -92,7 +93,11 @@ class PocketsphinxRecognizer:
 
     def recognize(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Recognition:
         """Decode one utterance; also return up to `nbest` distinct alternative transcripts."""
-        pcm = pcm16(check_samples(samples, sample_rate, SAMPLE_RATE))
+        samples = check_samples(samples, sample_rate, SAMPLE_RATE)
+        if not samples.size or float(np.max(np.abs(samples))) < SILENT_PEAK:
+            return Recognition(Transcript("", 0.0, timings=Timings(duration_s=len(samples) / sample_rate),
+                                          model=self.name, runtime="pocketsphinx", source="cloud"))
+        pcm = pcm16(samples)
         with self._lock:
             started = time.perf_counter()
             self._decode(pcm)

@@ -73,7 +73,8 @@ class VoskRecognizer:
         recognizer = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         recognizer.SetMaxAlternatives(self.nbest + 1)
         recognizer.AcceptWaveform(pcm)
-        texts = [normalize_text(a.get("text", "")) for a in json.loads(recognizer.FinalResult()).get("alternatives", [])]
+        nbest = json.loads(recognizer.FinalResult()).get("alternatives", [])
+        texts = [normalize_text(a.get("text", "")) for a in nbest]
         first = normalize_text(best.get("text", ""))
         return best, tuple(dict.fromkeys(t for t in texts if t and t != first))[:self.nbest]
 

@@ -110,8 +110,9 @@ class Searcher:
         # California" over "San" for "san francisco california").
         weights = [PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE) * sum(w not in STOPWORDS for w in run) / content
                    for run in runs]
-        spelled = list(zip((trigrams("".join(run)) for run in runs), weights))
-        sounded = list(zip((trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs), weights))
+        spelled = list(zip((trigrams("".join(run)) for run in runs), weights, strict=True))
+        sounded = list(zip((trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs), weights,
+                           strict=True))
         best = {doc: (score, "name") for doc, (score, _) in self._spelled.match(spelled, NAME_CANDIDATES).items()}
         for doc, (score, _) in self._sounded.match(sounded, NAME_CANDIDATES).items():
             if score > best.get(doc, (0.0, ""))[0]:

@@ -8,7 +8,7 @@ import aiohttp
 import numpy as np
 import pytest
 
-from tests.cloud.conftest import tone, wav_bytes
+from tests.cloud.serving import tone, wav_bytes
 
 pytestmark = pytest.mark.asyncio
 GOOD_WAV = wav_bytes(tone(0.5))

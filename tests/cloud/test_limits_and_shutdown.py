@@ -9,7 +9,7 @@ import aiohttp
 import numpy as np
 import pytest
 
-from tests.cloud.conftest import start_server, stop_server, wav_bytes
+from tests.cloud.serving import start_server, stop_server, wav_bytes
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,7 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.cloud.conftest import GO_FORWARD, metric_value, needs_eval_clips, tone, wav_bytes
+from tests.cloud.serving import GO_FORWARD, metric_value, needs_eval_clips, tone, wav_bytes
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,7 +8,7 @@ import pytest
 
 from cloud.tokens import TokenStore
 from edge.errors import EarshotError
-from tests.cloud.conftest import earshot
+from tests.cloud.serving import earshot
 
 
 def test_tokens_are_stored_only_as_hashes(tmp_path):

@@ -21,10 +21,13 @@ from tests.conftest import SHARED
 
 SHIPPED = default_bundle_path()
 DATA = Path(__file__).resolve().parents[3] / "data"
-# (manifest, utterances taken from its start)
+# (manifest, utterances taken from its start). Big enough that the budget is several words:
+# a half-point budget on a few hundred words would fail on a single flipped word.
 SUBSET = ((SHARED / "eval" / "public" / "manifest.jsonl", 19),
-          (SHARED / "eval" / "digits" / "manifest.jsonl", 80),
-          (DATA / "synth_eval_clean" / "manifest.jsonl", 60))
+          (SHARED / "eval" / "digits" / "manifest.jsonl", 200),
+          (DATA / "asterisk" / "manifest.jsonl", 100),
+          (DATA / "synth_eval_clean" / "manifest.jsonl", 200),
+          (DATA / "synth_eval_noisy" / "manifest.jsonl", 100))
 INT8_VARIANTS = ("onnx-int8", "tflite-int8")
 
 

@@ -10,7 +10,7 @@ from tests.quantize.conftest import write_speech_manifest
 
 
 def test_kind_is_read_from_the_manifest(tmp_path):
-    real = write_speech_manifest(tmp_path / "digits", 3, seed=0, source="recorded")
+    real = write_speech_manifest(tmp_path / "asterisk", 3, seed=0, voice="allison", tags={"license": "CC"})
     synthetic = write_speech_manifest(tmp_path / "synth_eval_clean", 3, seed=0, voice="piper:amy",
                                       tags={"engine": "piper"})
     assert load_eval_set(str(real)).kind == "real"
