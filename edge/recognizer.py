@@ -13,7 +13,6 @@ import numpy as np
 from edge.audio import TARGET_RATE, check_samples
 from edge.bundle import Bundle, default_bundle_path, load_bundle
 from edge.decoding.decoder import CtcDecoder, Decoded
-from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
 from edge.errors import BundleError
 from edge.frontend import FrontEndConfig, LogMel
@@ -54,11 +53,8 @@ class Recognizer:
         self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
         self._log_mel = LogMel(bundle.frontend)
         self._log_mel(np.zeros(bundle.frontend.window, np.float32))  # load the compiled kernel now, not mid-clip
-        lm = NgramLM.load(bundle.lm_path) if bundle.lm_path else None
-        self.decoder = CtcDecoder(bundle.tokens, bundle.blank_id, bundle.word_separator, bundle.step_s,
-                                  options.decoder, lm=lm, calibration=bundle.calibration)
-        self.partial_decoder = CtcDecoder(bundle.tokens, bundle.blank_id, bundle.word_separator,
-                                          bundle.step_s, replace(options.decoder, beam=1))
+        self.decoder = CtcDecoder.from_bundle(bundle, options.decoder)
+        self.partial_decoder = CtcDecoder.from_bundle(bundle, replace(options.decoder, beam=1), use_lm=False)
 
     @classmethod
     def load(cls, bundle_path: str | Path | None = None, options: RecognizerOptions | None = None,

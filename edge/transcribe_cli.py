@@ -11,6 +11,8 @@ from edge.audio import DEFAULT_MAX_DURATION_S
 from edge.errors import EarshotError
 from edge.runners import RUNTIMES
 
+DEFAULT_HOTWORD_BOOST = 1.0  # nats per letter while the phrase is spelled (edge/decoding/hotwords.py)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("transcribe", help="transcribe audio files on this device",
@@ -22,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=_positive_int, default=1, help="inference threads (default: 1)")
     parser.add_argument("--beam", type=_positive_int, default=8, help="beam width; 1 = greedy (default: 8)")
     parser.add_argument("--hotword", action="append", default=[], metavar="PHRASE[:BOOST]",
-                        help="phrase to favour while decoding (repeatable), e.g. --hotword 'kitchen lights:3'")
+                        help="phrase to favour while decoding (repeatable), with an optional boost in nats per "
+                             f"letter (default {DEFAULT_HOTWORD_BOOST:g}), e.g. --hotword 'kitchen lights:1.5'")
     parser.add_argument("--max-duration", type=float, default=DEFAULT_MAX_DURATION_S, metavar="SECONDS",
                         help=f"refuse files longer than this (default: {DEFAULT_MAX_DURATION_S:g})")
     parser.set_defaults(handler=run)
@@ -76,7 +79,7 @@ def _json_record(file: str, result, recognizer) -> dict:
 def _parse_hotword(text: str) -> tuple[str, float]:
     phrase, _, boost = text.rpartition(":") if ":" in text else (text, "", "")
     try:
-        value = float(boost) if boost else 2.0
+        value = float(boost) if boost else DEFAULT_HOTWORD_BOOST
     except ValueError:
         raise EarshotError(f"--hotword '{text}': boost '{boost}' is not a number") from None
     return (phrase.strip().lower(), value)

@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -101,10 +101,10 @@ class PocketsphinxRecognizer:
         with self._lock:
             started = time.perf_counter()
             self._decode(pcm)
-            model_ms = (time.perf_counter() - started) * 1000
-            transcript = self._transcript(len(samples) / sample_rate, model_ms)
+            transcript = self._transcript(len(samples) / sample_rate, 0.0)
             alternatives = self._alternatives(transcript.text) if self.options.nbest > 0 else ()
-        return Recognition(transcript, alternatives)
+            model_ms = (time.perf_counter() - started) * 1000  # the n-best search is model work too
+        return Recognition(replace(transcript, timings=replace(transcript.timings, model_ms=model_ms)), alternatives)
 
     def choose(self, samples: np.ndarray, grammar: str, sample_rate: int = SAMPLE_RATE) -> Transcript | None:
         """Decode against a JSGF grammar (e.g. the paths through a word confusion network).

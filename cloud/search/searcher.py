@@ -46,7 +46,7 @@ class SearchResult:
 class _Hit:
     score: float
     match: str
-    text_query: str
+    text_query: str  # the FTS query whose match the snippet marks
 
 
 class Searcher:
@@ -66,30 +66,28 @@ class Searcher:
 
     def search(self, queries: Sequence[str], limit: int = 5) -> list[SearchResult]:
         """Rank documents for the first query and, with less weight, the others; best first."""
-        hits: dict[int, _Hit] = {}
+        spans: dict[tuple[str, ...], float] = {}  # word run -> best weight over the queries
+        text: dict[int, tuple[float, str]] = {}  # rowid -> (weighted BM25 share, the FTS query)
         for position, query in enumerate(q for q in queries if q and q.strip()):
             weight = 1.0 if position == 0 else ALTERNATIVE_WEIGHT
-            for rowid, (score, match, text_query) in self._score(query).items():
-                score *= weight
-                if rowid not in hits or score > hits[rowid].score:
-                    hits[rowid] = _Hit(score, match, text_query)
+            words = fold(query).split()[:MAX_QUERY_WORDS]
+            for run, coverage in _runs(words):
+                spans[run] = max(spans.get(run, 0.0), weight * coverage)
+            content = [w for w in words if w not in STOPWORDS]
+            match = " OR ".join(f'"{w}"' for w in dict.fromkeys(content))
+            for rowid, score in (self._text_scores(match) if match else {}).items():
+                if weight * score > text.get(rowid, (0.0, ""))[0]:
+                    text[rowid] = (weight * score, match)
+        names = self._name_scores(spans)
+        hits = {}
+        for rowid in set(text) | set(names):
+            name_score, label = names.get(rowid, (0.0, "text"))
+            text_score, match = text.get(rowid, (0.0, ""))
+            if name_score >= MIN_NAME_SIMILARITY or text_score > 0:
+                hits[rowid] = _Hit(name_score + TEXT_SHARE * text_score, label, match)
         # Scores are rounded before ranking so that ties go to the document listed first.
         ranked = sorted(hits.items(), key=lambda item: (-round(item[1].score, 6), item[0]))[:limit]
         return [self._result(rowid, hit) for rowid, hit in ranked]
-
-    def _score(self, query: str) -> dict[int, tuple[float, str, str]]:
-        words = fold(query).split()[:MAX_QUERY_WORDS]
-        content = [w for w in words if w not in STOPWORDS]
-        text_query = " OR ".join(f'"{w}"' for w in dict.fromkeys(content))
-        text = self._text_scores(text_query) if text_query else {}
-        names = self._name_scores(words)
-        scores = {}
-        for rowid in set(text) | set(names):
-            name_score, match = names.get(rowid, (0.0, "text"))
-            if name_score < MIN_NAME_SIMILARITY and rowid not in text:
-                continue
-            scores[rowid] = (max(name_score, 0.0) + TEXT_SHARE * text.get(rowid, 0.0), match, text_query)
-        return scores
 
     def _text_scores(self, match: str) -> dict[int, float]:
         rows = self._db().execute(
@@ -99,20 +97,12 @@ class Searcher:
         best = max((s for _, s in rows), default=0.0)
         return {rowid: s / best for rowid, s in rows} if best > 0 else {}
 
-    def _name_scores(self, words: list[str]) -> dict[int, tuple[float, str]]:
-        runs = [words[i:j] for i, j in spans(words)
-                if words[i] not in STOPWORDS and words[j - 1] not in STOPWORDS]
-        if not runs:
+    def _name_scores(self, spans: dict[tuple[str, ...], float]) -> dict[int, tuple[float, str]]:
+        if not spans:
             return {}
-        lexicon = self._pronunciations(words)
-        content = sum(w not in STOPWORDS for w in words)
-        # A name that explains more of what was said is a better answer ("San Francisco,
-        # California" over "San" for "san francisco california").
-        weights = [PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE) * sum(w not in STOPWORDS for w in run) / content
-                   for run in runs]
-        spelled = list(zip((trigrams("".join(run)) for run in runs), weights, strict=True))
-        sounded = list(zip((trigrams("".join(word_key(w, lexicon) for w in run)) for run in runs), weights,
-                           strict=True))
+        lexicon = self._pronunciations(sorted({w for run in spans for w in run}))
+        spelled = [(trigrams("".join(run)), weight) for run, weight in spans.items()]
+        sounded = [(trigrams("".join(word_key(w, lexicon) for w in run)), weight) for run, weight in spans.items()]
         best = {doc: (score, "name") for doc, (score, _) in self._spelled.match(spelled, NAME_CANDIDATES).items()}
         for doc, (score, _) in self._sounded.match(sounded, NAME_CANDIDATES).items():
             if score > best.get(doc, (0.0, ""))[0]:
@@ -143,3 +133,15 @@ class Searcher:
             db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
             self._local.db = db
         return db
+
+
+def _runs(words: list[str]) -> list[tuple[tuple[str, ...], float]]:
+    """Word runs that may name a document, each weighted by how much of the query it covers.
+
+    A name that explains more of what was said is a better answer ("San Francisco, California"
+    over "San" for "san francisco california"); runs may not start or end with a stopword.
+    """
+    content = sum(w not in STOPWORDS for w in words)
+    return [(tuple(words[i:j]), PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE)
+             * sum(w not in STOPWORDS for w in words[i:j]) / content)
+            for i, j in spans(words) if words[i] not in STOPWORDS and words[j - 1] not in STOPWORDS]
