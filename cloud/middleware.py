@@ -7,6 +7,7 @@ import logging
 import time
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from cloud.api_errors import HTTP_CODES, ApiError, error_response
 from cloud.keys import METRICS, TOKENS
@@ -28,6 +29,8 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after", "www-authenticate")}
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         return error_response(exc.status, HTTP_CODES.get(exc.status, "http_error"), message, headers)
+    except HttpProcessingError as exc:  # a malformed body part aiohttp refused while we read it
+        return error_response(400, "bad_request", f"malformed request ({exc.message})")
     except asyncio.CancelledError:
         raise
     except Exception:  # a bug: log it whole, answer without internals

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from cloud.config import ServerConfig
-from cloud.recognize_request import AUDIO_TYPES, MAX_HYPOTHESIS_CHARS
+from cloud.recognize_request import AUDIO_TYPES, CLIP_ID_PATTERN, MAX_HYPOTHESIS_CHARS
 from cloud.routes.search import MAX_LIMIT, MAX_QUERY_CHARS
-from cloud.telemetry import MAX_METRICS
+from cloud.telemetry import MAX_BINS, MAX_METRICS
 from edge import __version__
 
 _NUM = {"type": "number"}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 64}  # names of drift statistics and health readings
 _NULLABLE_NUM = {"type": "number", "nullable": True}
 
 
@@ -53,9 +54,9 @@ _SCHEMAS = {
             k: _NUM for k in ("audio_s", "decode_ms", "queue_ms", "model_ms", "ipc_ms", "search_ms",
                               "overhead_ms", "total_ms", "rtf")}}}},
     "RecognizeMetadata": {"type": "object", "additionalProperties": False, "properties": {
-        "clip_id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$",
+        "clip_id": {"type": "string", "pattern": CLIP_ID_PATTERN,
                     "description": "idempotency key: a retry gets the first answer"},
-        "device_id": {"type": "string", "description": "must name the token's device"},
+        "device_id": {"type": "string", "minLength": 1, "description": "must name the token's device"},
         "hypothesis": {"type": "string", "maxLength": MAX_HYPOTHESIS_CHARS},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1}}},
     "SearchResponse": {"type": "object", "required": ["query", "results", "timings"], "properties": {
@@ -68,17 +69,22 @@ _SCHEMAS = {
             "device_id": {"type": "string"}, "period_start": _NUM, "period_end": _NUM,
             "utterances": {"type": "integer", "minimum": 0}, "escalations": {"type": "integer", "minimum": 0},
             "mean_confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "psi": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
+            "psi": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                    "additionalProperties": _NUM,
                     "description": "population stability index per input statistic"},
-            "drift": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
+            "drift": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                      "additionalProperties": _NUM,
                       "description": "other drift scores; 'score' is taken as the overall one"},
             "drifting": {"oneOf": [{"type": "boolean"}, {"type": "array", "maxItems": MAX_METRICS,
-                                                          "items": {"type": "string"}}]},
-            "profile": {"type": "object", "properties": {
-                "bins": {"type": "object", "additionalProperties": {"type": "array", "items": _NUM}},
-                "counts": {"type": "object", "additionalProperties": {"type": "array",
-                                                                      "items": {"type": "integer", "minimum": 0}}}}},
-            "health": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM}}},
+                                                          "items": _NAME}]},
+            "profile": {"type": "object", "additionalProperties": False, "properties": {
+                "bins": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                         "additionalProperties": {"type": "array", "maxItems": MAX_BINS, "items": _NUM}},
+                "counts": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                           "additionalProperties": {"type": "array", "maxItems": MAX_BINS,
+                                                    "items": {"type": "integer", "minimum": 0}}}}},
+            "health": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                       "additionalProperties": _NUM}}},
     "DeviceSummary": {"type": "object", "properties": {
         "device_id": {"type": "string"}, "window_s": _NUM, "reports": {"type": "integer"},
         "utterances": {"type": "integer"}, "escalations": {"type": "integer"},
@@ -96,18 +102,22 @@ def openapi_document(config: ServerConfig) -> dict:
     audio["multipart/form-data"] = {"schema": {"type": "object", "required": ["audio"], "properties": {
         "audio": {"type": "string", "format": "binary"}, "metadata": _ref("RecognizeMetadata")}},
         "encoding": {"metadata": {"contentType": "application/json"}}}
-    header = lambda name, text: {"name": name, "in": "header", "required": False,  # noqa: E731
-                                 "schema": {"type": "string"}, "description": text}
+    def header(name: str, text: str, schema: dict) -> dict:
+        return {"name": name, "in": "header", "required": False, "schema": schema, "description": text}
+
+    clip_id = {"type": "string", "pattern": CLIP_ID_PATTERN}
     paths = {
         "/v1/recognize": {"post": {
             "summary": "Recognize a clip and search the catalog with its transcript",
             "description": (f"16 kHz mono 16-bit WAV preferred; other rates and channel counts are converted. "
                             f"Limits: {limits.max_body_bytes} bytes, {limits.max_clip_s:g} s."),
-            "parameters": [header("X-Clip-Id", "idempotency key (raw-body requests)"),
-                           header("Idempotency-Key", "same as X-Clip-Id"),
-                           header("X-Device-Id", "must name the token's device"),
-                           header("X-Device-Hypothesis", "the device's transcript, percent-encoded"),
-                           header("X-Device-Confidence", "the device's confidence, 0-1")],
+            "parameters": [header("X-Clip-Id", "idempotency key (raw-body requests)", clip_id),
+                           header("Idempotency-Key", "same as X-Clip-Id", clip_id),
+                           header("X-Device-Id", "must name the token's device", {"type": "string"}),
+                           header("X-Device-Hypothesis", "the device's transcript, percent-encoded",
+                                  {"type": "string", "maxLength": MAX_HYPOTHESIS_CHARS}),
+                           header("X-Device-Confidence", "the device's confidence",
+                                  {"type": "number", "minimum": 0, "maximum": 1})],
             "requestBody": {"required": True, "content": audio},
             "responses": {"200": {"description": "transcript, words, model, search results, timings",
                                   "headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}},

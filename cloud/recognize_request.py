@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import soundfile as sf
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from cloud.api_errors import ApiError
 from edge.audio import AudioChunk, decode_audio
@@ -23,7 +24,8 @@ MULTIPART = "multipart/form-data"
 MAX_HYPOTHESIS_CHARS = 2000
 MAX_METADATA_BYTES = 16 * 1024
 MIN_CLIP_S = 0.02  # two 10 ms frames: anything shorter cannot hold a word (and may resample to nothing)
-_CLIP_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+CLIP_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+_CLIP_ID = re.compile(CLIP_ID_PATTERN)
 _READ_CHUNK = 64 * 1024
 
 
@@ -46,10 +48,12 @@ async def read_recognize_request(request: web.Request, max_body_bytes: int) -> R
     content_type = request.content_type.lower()
     if content_type in AUDIO_TYPES:
         audio = await _read_limited(request.content, max_body_bytes)
-        meta = {"clip_id": request.headers.get("X-Clip-Id") or request.headers.get("Idempotency-Key"),
-                "device_id": request.headers.get("X-Device-Id"),
-                "hypothesis": unquote(request.headers.get("X-Device-Hypothesis", "")) or None,
-                "confidence": request.headers.get("X-Device-Confidence")}
+        def header(name: str) -> str | None:
+            return request.headers.get(name, "").strip() or None  # an empty header counts as not sent
+
+        meta = {"clip_id": header("X-Clip-Id") or header("Idempotency-Key"), "device_id": header("X-Device-Id"),
+                "hypothesis": unquote(header("X-Device-Hypothesis") or "") or None,
+                "confidence": header("X-Device-Confidence")}
     elif content_type == MULTIPART:
         audio, meta = await _read_multipart(request, max_body_bytes)
     else:
@@ -113,8 +117,9 @@ async def _read_multipart(request: web.Request, max_body_bytes: int) -> tuple[by
                 await _read_limited(part, MAX_METADATA_BYTES)  # drain; unknown parts are ignored
     except ApiError:
         raise
-    except (ValueError, AssertionError, RuntimeError) as exc:
-        raise ApiError(400, "bad_multipart", f"malformed multipart body ({exc or type(exc).__name__})") from None
+    except (ValueError, AssertionError, RuntimeError, HttpProcessingError) as exc:  # aiohttp's parse errors
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ApiError(400, "bad_multipart", f"malformed multipart body ({reason})") from None
     return audio, meta
 
 

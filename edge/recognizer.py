@@ -59,14 +59,18 @@ class Recognizer:
     @classmethod
     def load(cls, bundle_path: str | Path | None = None, options: RecognizerOptions | None = None,
              **overrides) -> "Recognizer":
-        """Load a bundle folder (default: the shipped model). `overrides` are RecognizerOptions
-        fields, plus `beam` and `hotwords` as a shortcut for the decoder's."""
-        options = options or RecognizerOptions()
+        """Load a bundle folder (default: the shipped model).
+
+        Decoder settings start from the bundle's tuned "decoder" section; `overrides` are
+        RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's.
+        """
+        bundle = load_bundle(bundle_path or default_bundle_path())
+        if options is None:
+            options = RecognizerOptions(decoder=DecoderOptions(**bundle.extra.get("decoder", {})))
         decoder_fields = {k: overrides.pop(k) for k in ("beam", "hotwords") if k in overrides}
         if decoder_fields:
             overrides["decoder"] = replace(options.decoder, **decoder_fields)
         options = replace(options, **overrides)
-        bundle = load_bundle(bundle_path or default_bundle_path())
         variant = bundle.pick_variant(options.runtime)
         runner = open_runner(bundle.network_path(variant), options.runtime, options.threads)
         return cls(bundle, runner, options, variant)
@@ -74,6 +78,14 @@ class Recognizer:
     @property
     def name(self) -> str:
         return f"{self.bundle.name}:{self.variant}"
+
+    def features(self, samples: np.ndarray) -> np.ndarray:
+        """(frames, n_mels) log-mel features of 16 kHz float32 samples, as the model was trained on."""
+        return self._log_mel(samples)
+
+    def feature_stream(self):
+        """A streaming front end whose frames match features() of the whole input."""
+        return self._log_mel.stream()
 
     def run_model(self, feats: np.ndarray) -> np.ndarray:
         """(steps, tokens) CTC log-probabilities of (frames, n_mels) features."""

@@ -25,7 +25,7 @@ class RecognizerSession:
 
     def __init__(self, recognizer: "Recognizer") -> None:
         self._recognizer = recognizer
-        self._features = recognizer._log_mel.stream()
+        self._features = recognizer.feature_stream()
         self._frames: list[np.ndarray] = []
         self._samples: list[np.ndarray] = []
         self._n_samples = 0

@@ -44,8 +44,10 @@ def read_manifest(path: str | os.PathLike) -> list[Utterance]:
             try:
                 row = json.loads(line)
                 audio, text = row.pop("audio"), row.pop("text")
-            except (json.JSONDecodeError, KeyError) as exc:
+            except (json.JSONDecodeError, KeyError, AttributeError, TypeError) as exc:
                 raise ManifestError(f"{path}:{number}: needs a JSON object with 'audio' and 'text' ({exc})") from None
+            if not isinstance(audio, str) or not isinstance(text, str):
+                raise ManifestError(f"{path}:{number}: 'audio' and 'text' must be strings")
             tags = {str(k): str(v) for k, v in (row.pop("tags", None) or {}).items()}
             duration = float(row.pop("duration", 0.0) or 0.0)
             voice, speaker = str(row.pop("voice", "") or ""), str(row.pop("speaker", "") or "")

@@ -40,6 +40,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
         shutil.rmtree(staging)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file,
                  extra={"training_data": data.sources, "recipe": str(recipe_path)})
+    _tune_decoder(staging, data)
     _calibrate_and_profile(staging, data)
     _write_card(staging, recipe, data, work)
     if out.exists():
@@ -88,10 +89,20 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifest: Path | None)
     return path
 
 
+def _tune_decoder(bundle: Path, data: DataPlan) -> None:
+    """Pick the decoder's LM weight, word bonus and OOV penalty on the dev utterances."""
+    from edge.recognizer import Recognizer
+    from train.export import update_manifest
+    from train.tune_decoder import tune
+
+    best, table = tune(Recognizer.load(bundle), data.dev)
+    update_manifest(bundle, decoder=best, decoder_tuning=table)
+
+
 def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
     """Fit the confidence calibration and the drift profile on the held-out dev utterances."""
+    from edge.audio import read_audio
     from edge.drift import Profile, utterance_statistics
-    from edge.frontend import LogMel
     from edge.recognizer import Recognizer
     from train.calibrate import fit_calibration
     from train.evaluation.runner import evaluate
@@ -102,12 +113,10 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
     calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
                                     "correct": r.correct} for r in result.records], method="logistic")
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
-    log_mel, profile = LogMel(), Profile.empty()
-    from edge.audio import read_audio
-
+    profile = Profile.empty()
     for record in result.records:
         samples = read_audio(record.audio).samples
-        profile.add(utterance_statistics(samples, log_mel(samples), record.confidence))
+        profile.add(utterance_statistics(samples, recognizer.features(samples), record.confidence))
     (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
     update_manifest(bundle, calibration="calibration.json", profile="profile.json",
                     dev_results={"wer": result.wer, "utterances": len(result.records)})

@@ -30,7 +30,7 @@ _MAX_NBEST_SCANNED = 30  # the lattice's n-best list repeats itself; stop scanni
 DEFAULT_BEAM, DEFAULT_WBEAM = 1e-48, 7e-29  # pocketsphinx's own defaults
 SILENT_PEAK = 2 / 32768  # quieter than two 16-bit steps: no signal (CMN would turn it into words)
 DEFAULT_WORD_WEIGHT = 0.1  # LM unigram weight of added words, relative to uniform (see cloud/README.md)
-ADAPTED_SEARCH = "catalog"
+_REBUILD_WORD = "<rebuild>"  # a silence-only entry, used only when every added word was in the LM
 _UNKNOWN_LOGPROB = -(2**28)  # NGramModel.prob answers about -2**29 for words it lacks
 
 
@@ -59,28 +59,33 @@ class PocketsphinxRecognizer:
         self._decoder = Decoder(loglevel="FATAL", beam=options.beam, wbeam=options.wbeam)
         self._lock = threading.Lock()  # a decoder decodes one utterance at a time
         self.added_words = self._add_words(options.extra_words)
-        self._search = self._decoder.current_search()
 
     def _add_words(self, words: Iterable[tuple[str, str]]) -> int:
         """Add words to the dictionary and, at `word_weight`, to the language model; return how many.
 
-        pocketsphinx's own add_word gives new words the uniform unigram probability, which over
-        thousands of place names takes probability from everyday words; so the LM entry is made
-        first at the configured weight, and the search is rebuilt over the adapted LM at the end.
+        pocketsphinx's add_word gives each new word the uniform unigram probability, which over
+        thousands of place names takes probability from everyday words. So each word goes into
+        the active search's LM first at the configured weight; add_word then puts it in the
+        dictionary (and refuses the LM part, the word being there already); the last word goes
+        through add_word alone, which rebuilds the search over the adapted LM and dictionary.
+        A search rebuilt with add_lm instead measured 1 WER point worse on held-out LJ Speech.
         """
         new = [(w, p) for w, p in words if self._decoder.lookup_word(w) is None]
         if not new:
             return 0
         lm = self._decoder.get_lm(self._decoder.current_search())
-        for word, phones in new:
+        for word, phones in new[:-1]:
             if lm.prob([word]) <= _UNKNOWN_LOGPROB:
                 lm.add_word(word, self.options.word_weight)
             try:
                 self._decoder.add_word(word, phones, update=False)
-            except RuntimeError:  # raised when the LM already had the word; the dictionary has it now
+            except RuntimeError:  # "failed to add word" to the LM: it is there already, as intended
                 pass
-        self._decoder.add_lm(ADAPTED_SEARCH, lm)
-        self._decoder.activate_search(ADAPTED_SEARCH)
+        last_word, last_phones = new[-1]
+        try:
+            self._decoder.add_word(last_word, last_phones, update=True)
+        except RuntimeError:  # the LM knew it (unlisted in the dictionary): rebuild with a word it lacks
+            self._decoder.add_word(_REBUILD_WORD, "SIL", update=True)
         return sum(self._decoder.lookup_word(w) is not None for w, _ in new)
 
     def knows(self, word: str) -> bool:
@@ -124,7 +129,7 @@ class PocketsphinxRecognizer:
             except RuntimeError:
                 return None
             finally:
-                self._decoder.activate_search(self._search)
+                self._decoder.activate_search()
                 self._decoder.remove_search("choose")
         return transcript if transcript.text else None
 

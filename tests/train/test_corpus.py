@@ -29,3 +29,15 @@ def test_bad_line_names_file_and_line(tmp_path):
     (tmp_path / "m.jsonl").write_text('{"audio": "a.wav", "text": "x"}\n{"text": "no audio"}\n')
     with pytest.raises(ManifestError, match="m.jsonl:2"):
         read_manifest(tmp_path / "m.jsonl")
+
+
+def test_lines_that_are_not_objects_or_have_non_string_fields_name_the_line(tmp_path):
+    import pytest
+
+    from train.corpus import ManifestError, read_manifest
+
+    for bad in ('[1, 2]', '{"audio": 3, "text": "x"}', '"just a string"'):
+        manifest = tmp_path / "m.jsonl"
+        manifest.write_text('{"audio": "a.wav", "text": "ok"}\n' + bad + "\n")
+        with pytest.raises(ManifestError, match=r"m.jsonl:2"):
+            read_manifest(manifest)

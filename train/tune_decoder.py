@@ -1,0 +1,42 @@
+"""Choose the beam decoder's LM weight, word bonus and OOV penalty on held-out dev data (never eval).
+
+The network runs once per utterance; each setting in the grid only re-decodes the cached
+log-probabilities, so a grid of a few dozen settings costs seconds. The winner (lowest dev WER,
+ties to the smaller LM weight) goes into bundle.json's "decoder" section, which the recognizer
+uses as its defaults.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from tqdm import tqdm
+
+from edge.audio import read_audio
+from edge.decoding.decoder import CtcDecoder
+from edge.decoding.options import DecoderOptions
+from edge.text import normalize_text
+from train.evaluation.scoring import EditCounts, align_words
+
+LM_WEIGHTS = (0.3, 0.5, 0.8, 1.2)
+WORD_BONUSES = (0.0, 1.0, 2.0)
+OOV_PENALTIES = (0.0, 2.0, 5.0)
+
+
+def tune(recognizer, utterances, beam: int = 8) -> tuple[dict, list[dict]]:
+    """The best {"lm_weight", "word_bonus", "oov_penalty"} on `utterances`, and every setting's WER."""
+    cached = [(recognizer.run_model(recognizer.features(read_audio(u.audio).samples)), normalize_text(u.text))
+              for u in tqdm(utterances, desc="dev log-probs", unit="utt")]
+    table = []
+    for lm_weight, word_bonus, oov_penalty in tqdm(list(itertools.product(LM_WEIGHTS, WORD_BONUSES, OOV_PENALTIES)),
+                                                   desc="decoder grid", unit="setting"):
+        options = replace(DecoderOptions(beam=beam), lm_weight=lm_weight, word_bonus=word_bonus,
+                          oov_penalty=oov_penalty)
+        decoder = CtcDecoder.from_bundle(recognizer.bundle, options)
+        counts = EditCounts.pooled(EditCounts.of(align_words(ref, normalize_text(decoder.decode(lp).text)))
+                                   for lp, ref in cached)
+        table.append({"lm_weight": lm_weight, "word_bonus": word_bonus, "oov_penalty": oov_penalty,
+                      "wer": round(counts.rate, 4)})
+    best = min(table, key=lambda row: (row["wer"], row["lm_weight"], row["oov_penalty"]))
+    return {k: best[k] for k in ("lm_weight", "word_bonus", "oov_penalty")}, table
