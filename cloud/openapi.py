@@ -9,7 +9,7 @@ from cloud.telemetry import MAX_BINS, MAX_METRICS
 from edge import __version__
 
 _NUM = {"type": "number"}
-_NAME = {"type": "string", "minLength": 1, "maxLength": 64}  # names of drift statistics and health readings
+_NAME = {"type": "string", "maxLength": 64}  # names of drift statistics and health readings (in maps too)
 _NULLABLE_NUM = {"type": "number", "nullable": True}
 
 
@@ -69,22 +69,20 @@ _SCHEMAS = {
             "device_id": {"type": "string"}, "period_start": _NUM, "period_end": _NUM,
             "utterances": {"type": "integer", "minimum": 0}, "escalations": {"type": "integer", "minimum": 0},
             "mean_confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "psi": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
-                    "additionalProperties": _NUM,
+            "psi": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
                     "description": "population stability index per input statistic"},
-            "drift": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
-                      "additionalProperties": _NUM,
+            "drift": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
                       "description": "other drift scores; 'score' is taken as the overall one"},
             "drifting": {"oneOf": [{"type": "boolean"}, {"type": "array", "maxItems": MAX_METRICS,
                                                           "items": _NAME}]},
             "profile": {"type": "object", "additionalProperties": False, "properties": {
-                "bins": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                "bins": {"type": "object", "maxProperties": MAX_METRICS,
                          "additionalProperties": {"type": "array", "maxItems": MAX_BINS, "items": _NUM}},
-                "counts": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
+                "counts": {"type": "object", "maxProperties": MAX_METRICS,
                            "additionalProperties": {"type": "array", "maxItems": MAX_BINS,
                                                     "items": {"type": "integer", "minimum": 0}}}}},
-            "health": {"type": "object", "maxProperties": MAX_METRICS, "propertyNames": _NAME,
-                       "additionalProperties": _NUM}}},
+            "health": {"type": "object", "maxProperties": MAX_METRICS, "additionalProperties": _NUM,
+                       "description": "reading name (at most 64 characters): value"}}},
     "DeviceSummary": {"type": "object", "properties": {
         "device_id": {"type": "string"}, "window_s": _NUM, "reports": {"type": "integer"},
         "utterances": {"type": "integer"}, "escalations": {"type": "integer"},
@@ -130,7 +128,7 @@ def openapi_document(config: ServerConfig) -> dict:
             "summary": "Search the catalog",
             "parameters": [
                 {"name": "q", "in": "query", "required": True,
-                 "schema": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
+                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}},
                 {"name": "alt", "in": "query", "required": False, "description": "alternative queries (weighted less)",
                  "schema": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
                  "style": "form", "explode": True},

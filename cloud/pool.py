@@ -29,7 +29,7 @@ _engine: Engine | None = None  # this worker process's models, set by _init_work
 def _init_worker(config: ModelConfig, vocabulary: tuple[tuple[str, str], ...]) -> None:
     global _engine
     logging.basicConfig(level=logging.WARNING)
-    _engine = Engine(config, vocabulary)
+    _engine = Engine.from_config(config, vocabulary)
 
 
 def _recognize(pcm: bytes, hint: DeviceHint | None) -> Recognition:
@@ -53,6 +53,11 @@ class InferencePool:
         self._on_restart = on_restart
         self.model_names: list[str] = []
 
+    @property
+    def running(self) -> bool:
+        """Whether workers are up (False before start, while restarting after a crash, after close)."""
+        return self._executor is not None
+
     async def start(self) -> None:
         """Start the workers and wait until each has loaded its models."""
         self._executor = self._new_executor()
@@ -75,8 +80,8 @@ class InferencePool:
             raise busy(503, "models_unavailable", "the model workers are not running", self._retry_after_s)
         pcm = pcm16(samples)  # half the bytes of float32 to pickle, and exact for 16-bit input
         executor = self._executor
-        future = asyncio.get_running_loop().run_in_executor(executor, _recognize, pcm, hint)
         try:
+            future = asyncio.get_running_loop().run_in_executor(executor, _recognize, pcm, hint)
             return await asyncio.wait_for(future, self._timeout_s)
         except TimeoutError:
             raise busy(503, "model_timeout", f"recognition took longer than {self._timeout_s:g} s",

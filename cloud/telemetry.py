@@ -89,7 +89,7 @@ def _drifting(value: object) -> tuple[str, ...] | bool | None:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, list) and len(value) <= MAX_METRICS and all(
-            isinstance(v, str) and 0 < len(v) <= MAX_NAME_CHARS for v in value):
+            isinstance(v, str) and len(v) <= MAX_NAME_CHARS for v in value):
         return tuple(value)
     raise ApiError(422, "invalid_telemetry", "drifting must be true/false or a list of statistic names")
 
@@ -104,7 +104,7 @@ def _profile(value: object) -> dict | None:
         if not isinstance(table, dict) or len(table) > MAX_METRICS:
             raise ApiError(422, "invalid_telemetry", f"profile.{part} must map at most {MAX_METRICS} names to lists")
         for name, numbers in table.items():
-            ok = isinstance(numbers, list) and len(numbers) <= MAX_BINS and 0 < len(name) <= MAX_NAME_CHARS and all(
+            ok = isinstance(numbers, list) and len(numbers) <= MAX_BINS and len(name) <= MAX_NAME_CHARS and all(
                 isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n)
                 and (part == "bins" or (isinstance(n, int) and n >= 0)) for n in numbers)
             if not ok:
@@ -136,8 +136,8 @@ def _metrics(values: object, where: str) -> dict[str, float]:
         raise ApiError(422, "invalid_telemetry", f"{where} has more than {MAX_METRICS} entries")
     out = {}
     for name in values:
-        if not name or len(name) > MAX_NAME_CHARS:
-            raise ApiError(422, "invalid_telemetry", f"{where} names must be 1-{MAX_NAME_CHARS} characters")
+        if len(name) > MAX_NAME_CHARS:
+            raise ApiError(422, "invalid_telemetry", f"{where} names must be at most {MAX_NAME_CHARS} characters")
         out[name] = _number(values, name)
         if out[name] is None:
             raise ApiError(422, "invalid_telemetry", f"{where}.{name} must be a finite number")

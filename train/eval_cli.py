@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from edge.errors import EarshotError
@@ -20,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Transcribe every utterance of a JSONL manifest and score it: WER and CER "
                     "overall and by slice, most frequent errors, worst utterances, confidence "
                     "against correctness (AUROC, ECE) and real-time factor.")
-    parser.add_argument("manifest", metavar="MANIFEST", help="JSONL manifest (audio, text, ...)")
+    parser.add_argument("manifests", nargs="+", metavar="MANIFEST",
+                        help="JSONL manifest (audio, text, ...); several are pooled, each tagged set=<its folder>")
     parser.add_argument("--model", metavar="BUNDLE|NAME[:SPEC]",
                         help="model bundle folder, or a recognizer registered under "
                              "'earshot.recognizers' such as pocketsphinx (default: the shipped model)")
@@ -39,21 +41,18 @@ def run(args: argparse.Namespace) -> int:
     from train.evaluation import evaluate
     from train.evaluation.recognizers import BundleSettings, load_recognizer
 
-    manifest = Path(args.manifest)
-    if not manifest.is_file():
-        raise EarshotError(f"{manifest}: no such manifest file")
-    try:
-        entries = read_manifest(manifest)
-    except ManifestError as exc:
-        raise EarshotError(str(exc)) from None
-    except UnicodeDecodeError:
-        raise EarshotError(f"{manifest}: not a UTF-8 text file; expected JSON lines") from None
-    except OSError as exc:
-        raise EarshotError(f"{manifest}: cannot read ({exc.strerror or exc})") from None
-    if args.limit:
-        entries = entries[:args.limit]
-    if not entries:
-        raise EarshotError(f"{manifest}: the manifest lists no utterances")
+    manifests = [Path(m) for m in args.manifests]
+    entries = []
+    for manifest in manifests:
+        utterances = _read(manifest, read_manifest, ManifestError)
+        if args.limit:
+            utterances = utterances[:args.limit]
+        if not utterances:
+            raise EarshotError(f"{manifest}: the manifest lists no utterances")
+        if len(manifests) > 1:
+            utterances = [replace(u, tags={**u.tags, "set": manifest.parent.name}) for u in utterances]
+        entries += utterances
+    manifest = " + ".join(str(m) for m in manifests)
     recognizer = load_recognizer(args.model, BundleSettings(args.runtime, args.threads, args.beam))
     result = evaluate(recognizer, entries, manifest=str(manifest))
     report_dir = None
@@ -69,6 +68,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary_text(result, report_dir))
     return 0
+
+
+def _read(manifest: Path, read_manifest, manifest_error) -> list:
+    if not manifest.is_file():
+        raise EarshotError(f"{manifest}: no such manifest file")
+    try:
+        return read_manifest(manifest)
+    except manifest_error as exc:
+        raise EarshotError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise EarshotError(f"{manifest}: not a UTF-8 text file; expected JSON lines") from None
+    except OSError as exc:
+        raise EarshotError(f"{manifest}: cannot read ({exc.strerror or exc})") from None
 
 
 def _summary_text(result, report_dir: Path | None) -> str:

@@ -21,8 +21,9 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: models and search index loaded, not shutting down."""
     state = request.app[STATE]
-    if not state.ready:
-        return error_response(503, "not_ready", "; ".join(state.missing()),
+    if not state.ready or not request.app[POOL].running:
+        reasons = state.missing() or ["model workers restarting"]
+        return error_response(503, "not_ready", "; ".join(reasons),
                               {"Retry-After": str(request.app[CONFIG].limits.retry_after_s)})
     return web.json_response({"status": "ready", "models": request.app[POOL].model_names,
                               "workers": request.app[POOL].workers,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+from pathlib import Path
 
 import aiohttp
 import numpy as np
@@ -74,3 +76,29 @@ async def test_shutdown_finishes_requests_in_flight(tmp_path):
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get(f"{server.url}/healthz")
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker processes through Linux /proc")
+async def test_a_killed_model_worker_is_replaced(tight_server):
+    workers = [p for p in _children(tight_server.process.pid)
+               if b"multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    assert workers, "no worker process found"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    statuses = []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(60):
+            status, _, body = await _recognize(http, tight_server, tight_server.other_token, _noise(0.5))
+            statuses.append((status, body.get("error", {}).get("code")))
+            if status == 200:
+                break
+            await asyncio.sleep(1.0)
+        async with http.get(f"{tight_server.url}/metrics", headers=tight_server.headers()) as response:
+            metrics = await response.text()
+    assert statuses[-1][0] == 200, statuses
+    assert all(s == 200 or (s == 503 and c in ("worker_died", "models_unavailable")) for s, c in statuses), statuses
+    assert "earshot_worker_restarts_total 1.0" in metrics

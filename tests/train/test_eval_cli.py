@@ -144,3 +144,18 @@ def test_earshot_command_exits_2_on_a_bad_manifest(tmp_path):
                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and f"{bad}:1:" in proc.stderr
+
+
+
+def test_several_manifests_are_pooled_and_tagged_by_their_folder(manifest, registered_table, tmp_path, capsys):
+    import shutil
+
+    copies = []
+    for name in ("clean", "noisy"):
+        folder = tmp_path / name
+        shutil.copytree(manifest.parent / "audio", folder / "audio")
+        copies.append(shutil.copy(manifest, folder / "manifest.jsonl"))
+    assert main(["eval", *map(str, copies), "--model", f"table:{registered_table}", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["utterances"] == 2 * len(CLIPS)
+    assert set(result["slices"]["set"]) == {"clean", "noisy"}
