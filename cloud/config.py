@@ -22,13 +22,14 @@ class Limits:
     max_clip_s: float = 30.0  # longer clips: 422
     max_inferences: int = max(1, min(os.cpu_count() or 1, 4))  # worker processes running models
     max_queue: int = 32  # clips waiting for a worker; beyond it: 503 + Retry-After
+    max_wait_s: float = 10.0  # or when the queued audio would take longer than this to start
     per_device_inflight: int = 4  # clips one device may have in flight; beyond it: 429 + Retry-After
     inference_timeout_s: float = 60.0  # a clip that takes longer is answered 503
     retry_after_s: int = 1
 
     def __post_init__(self) -> None:
         _positive(self, ("max_body_bytes", "max_clip_s", "max_inferences", "per_device_inflight",
-                         "inference_timeout_s", "retry_after_s"))
+                         "inference_timeout_s", "retry_after_s", "max_wait_s"))
         if self.max_queue < 0:
             raise EarshotError(f"limits.max_queue must be >= 0, got {self.max_queue}")
 
@@ -39,7 +40,7 @@ class ModelConfig:
 
     pocketsphinx: bool = True
     adapt_to_catalog: bool = True  # add the catalog's words to pocketsphinx's dictionary and LM
-    catalog_word_weight: float = 0.1  # their LM unigram weight relative to uniform (measured: README)
+    catalog_word_weight: float = 0.3  # their LM unigram weight relative to uniform (chosen: README)
     beam: float = 1e-48  # pocketsphinx's beams (its defaults; wider ones measured no better)
     wbeam: float = 7e-29
     nbest: int = 5  # alternatives handed to search

@@ -35,6 +35,10 @@ class Metrics:
         self.audio_seconds = Counter("earshot_audio_seconds", "Seconds of audio recognized", registry=registry)
         self.in_flight = Gauge("earshot_inferences_in_flight", "Clips being recognized now", registry=registry)
         self.queued = Gauge("earshot_inferences_queued", "Clips waiting for a worker", registry=registry)
+        self.expected_wait = Gauge("earshot_expected_wait_seconds", "Expected queue wait for a new clip",
+                                   registry=registry)
+        self.rtf = Gauge("earshot_model_rtf", "Running estimate of model seconds per audio second",
+                         registry=registry)
         self.rejected = Counter("earshot_rejected", "Requests refused", ["reason"], registry=registry)
         self.replays = Counter("earshot_idempotent_replays", "Retried clips answered from the first result",
                                registry=registry)

@@ -8,8 +8,10 @@ freeze every other request. Each worker loads the models once, in its initialize
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,6 +23,7 @@ from cloud.engine import DeviceHint, Engine
 from cloud.recognizers.recognition import Recognition, pcm16
 
 log = logging.getLogger(__name__)
+WORKER_NICENESS = 5
 _WARMUP_SAMPLES = 8000  # half a second of silence makes every worker load and run its models once
 
 _engine: Engine | None = None  # this worker process's models, set by _init_worker
@@ -29,6 +32,10 @@ _engine: Engine | None = None  # this worker process's models, set by _init_work
 def _init_worker(config: ModelConfig, vocabulary: tuple[tuple[str, str], ...]) -> None:
     global _engine
     logging.basicConfig(level=logging.WARNING)
+    with contextlib.suppress(OSError):
+        # Below the event loop's priority: on a saturated machine the loop still answers at
+        # once (search, telemetry, health, refusals) and workers take every cycle it leaves.
+        os.nice(WORKER_NICENESS)
     _engine = Engine.from_config(config, vocabulary)
 
 

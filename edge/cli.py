@@ -12,6 +12,9 @@ from edge import __version__
 from edge.errors import EarshotError
 
 ENTRY_POINT_GROUP = "earshot.commands"
+# The pyproject extra that brings each component's dependencies (for install hints).
+_EXTRA = {"transcribe": "edge", "listen": "edge", "synth": "train", "train": "train", "eval": "train",
+          "quantize": "quantize", "serve": "cloud", "index": "cloud", "tokens": "cloud"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except EarshotError as exc:
         print(f"earshot {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # a component's optional dependency, imported when it runs
+        print(f"earshot {args.command}: error: needs the Python package '{exc.name}', which is not "
+              f"installed; install the component's extra, e.g. pip install 'earshot[{_EXTRA.get(args.command, 'test')}]'",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

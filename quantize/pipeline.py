@@ -25,13 +25,12 @@ from quantize.onnx_int8 import OnnxInt8Options, quantize_onnx
 from quantize.report import REPORT_MD, card_section, update_card, write_report
 from quantize.select import Selection, SelectionRule, select_variant
 from quantize.validate import THREADS, Measurement, latency_clip, validate
-from quantize.variants import REFERENCE, Variant
+from quantize.variants import REFERENCE, REJECTED_SUFFIX, Variant
 
 REPORT_DIR = "quantization"
 CARD = "MODEL_CARD.md"
 FILES = {"onnx": "model.onnx", "onnx-int8": "model.int8.onnx",
          "tflite": "model.tflite", "tflite-int8": "model.int8.tflite"}
-REJECTED_SUFFIX = "-rejected"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from quantize.select import Selection
 from quantize.validate import Measurement
+from quantize.variants import REJECTED_SUFFIX
 
 REPORT_MD = "report.md"
 REPORT_JSON = "report.json"
@@ -37,7 +38,7 @@ def markdown(measurements: Sequence[Measurement], selection: Selection, context:
     for key, value in context.items():
         lines.append(f"- {key}: {value}")
     lines += ["", f"Rule: {selection.rule.describe()}.", "",
-              f"**Shipped default: `{selection.chosen}`.**"]
+              f"**Shipped default: `{selection.chosen}`.** {_runtime_picks(measurements, selection)}"]
     if selection.unchecked:
         lines.append(f"Unchecked budgets (no such evaluation set given): {', '.join(selection.unchecked)}.")
     lines += ["", *accuracy_table(measurements), "", *speed_table(measurements, selection), ""]
@@ -52,6 +53,18 @@ def markdown(measurements: Sequence[Measurement], selection: Selection, context:
     if image:
         lines += ["", f"![accuracy vs latency vs size]({image})"]
     return "\n".join(lines) + "\n"
+
+
+def _runtime_picks(measurements: Sequence[Measurement], selection: Selection) -> str:
+    """What the recognizer runs per runtime: its int8 network when that passed the rule, else fp32."""
+    picks = []
+    for runtime in dict.fromkeys(m.variant.runtime for m in measurements):
+        int8 = f"{runtime}-int8"
+        ok = any(v.variant == int8 and v.eligible for v in selection.verdicts)
+        picks.append(f"`--runtime {runtime}` runs `{int8 if ok else runtime}`")
+        if not ok and any(m.variant.name == int8 for m in measurements):
+            picks[-1] += f" (`{int8}` missed the budget and ships as `{int8}{REJECTED_SUFFIX}`)"
+    return "Recognizer: " + "; ".join(picks) + "."
 
 
 def accuracy_table(measurements: Sequence[Measurement]) -> list[str]:

@@ -8,6 +8,9 @@ from edge.bundle import Bundle
 
 REFERENCE = "onnx"  # the exported fp32 ONNX model: every other variant is compared with it
 PRECISIONS = ("fp32", "int8")
+# A variant that misses the accuracy budget ships under "<name>-rejected": Bundle.pick_variant
+# prefers exactly "<runtime>-int8", so the recognizer never picks it up by accident.
+REJECTED_SUFFIX = "-rejected"
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,34 +182,6 @@ def _finish(samples: np.ndarray, job: Job) -> np.ndarray | None:
     return np.concatenate([lead, speech * (job.peak / peak), trail]).astype(np.float32)
 
 
-def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    """The options of `python -m train.synth` (also used by `earshot synth`)."""
-    parser = parser or argparse.ArgumentParser(prog="python -m train.synth", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="output folder (manifest.jsonl, wav/)")
-    parser.add_argument("--split", choices=("train", "eval"), required=True,
-                        help="train: training voices and texts; eval: held-out voices, phrasings and texts")
-    parser.add_argument("--n", type=int, required=True, help="number of utterances")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--mix", type=_mix, help="share of each kind, e.g. in=0.55,general=0.33,word=0.12")
-    parser.add_argument("--domain-dir", action="append", default=[], help="extra domain folder (train.domain)")
-    parser.add_argument("--general-manifest", action="append", default=[],
-                        help="a manifest whose texts add to the general English (e.g. LJ Speech's)")
-    parser.add_argument("--exclude-manifest", action="append", default=[],
-                        help="a manifest whose texts must never be synthesised (evaluation sets)")
-    return parser
-
-
-def _mix(text: str) -> dict[str, float]:
-    try:
-        mix = {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(","))}
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected kind=share,... (kinds: in, general, word), got {text!r}")
-    if not set(mix) <= {"in", "general", "word"} or sum(mix.values()) <= 0:
-        raise argparse.ArgumentTypeError(f"kinds are in, general, word with positive shares, got {text!r}")
-    return mix
-
-
 def main_args(args: argparse.Namespace) -> int:
     """Plan, synthesise and write the manifest; print a one-line summary."""
     sources = load_sources(args.split, domain_dirs=args.domain_dir, general_manifests=args.general_manifest,
@@ -224,6 +196,8 @@ def main_args(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from train.synth_cli import build_parser
+
     return main_args(build_parser().parse_args(argv))
 
 

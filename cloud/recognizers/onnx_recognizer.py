@@ -22,7 +22,10 @@ class OnnxBundleRecognizer:
             from edge.recognizer import Recognizer
         except ImportError as exc:
             raise EarshotError(f"the ONNX bundle recognizer needs edge.recognizer ({exc})") from None
-        self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads, beam=beam)
+        try:
+            self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads, beam=beam)
+        except ValueError as exc:  # options the bundle's decoder refuses
+            raise EarshotError(f"{bundle}: {exc}") from None
 
     def transcribe(self, samples: np.ndarray, sample_rate: int = 16000) -> Transcript:
         """Decode one utterance with the bundle's model."""

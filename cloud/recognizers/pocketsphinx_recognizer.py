@@ -29,7 +29,7 @@ _VARIANT = re.compile(r"\(\d+\)$")
 _MAX_NBEST_SCANNED = 30  # the lattice's n-best list repeats itself; stop scanning after this many
 DEFAULT_BEAM, DEFAULT_WBEAM = 1e-48, 7e-29  # pocketsphinx's own defaults
 SILENT_PEAK = 2 / 32768  # quieter than two 16-bit steps: no signal (CMN would turn it into words)
-DEFAULT_WORD_WEIGHT = 0.1  # LM unigram weight of added words, relative to uniform (see cloud/README.md)
+DEFAULT_WORD_WEIGHT = 0.3  # LM unigram weight of added words relative to uniform: chosen in cloud/README.md
 _REBUILD_WORD = "<rebuild>"  # a silence-only entry, used only when every added word was in the LM
 _UNKNOWN_LOGPROB = -(2**28)  # NGramModel.prob answers about -2**29 for words it lacks
 

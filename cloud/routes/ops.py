@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cloud.api_errors import error_response
-from cloud.keys import CONFIG, METRICS, POOL, SEARCHER, STATE, TELEMETRY
+from cloud.keys import ADMISSION, CONFIG, METRICS, POOL, SEARCHER, STATE, TELEMETRY
 from cloud.openapi import openapi_document
 
 routes = web.RouteTableDef()
@@ -38,6 +38,10 @@ async def metrics(request: web.Request) -> web.Response:
     app_metrics.devices_reporting.set(fleet["devices"])
     app_metrics.devices_drifting.set(fleet["drifting"])
     app_metrics.fleet_drift.set(fleet["max_drift_score"])
+    admission = request.app[ADMISSION]
+    app_metrics.queued.set(admission.waiting)
+    app_metrics.expected_wait.set(admission.expected_wait_s())
+    app_metrics.rtf.set(admission.rtf)
     return web.Response(body=app_metrics.render(), headers={"Content-Type": app_metrics.content_type})
 
 

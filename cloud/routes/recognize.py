@@ -51,7 +51,7 @@ async def _answer(app: web.Application, device: str, clip: RecognizeRequest, sta
     decoded = time.perf_counter()
     hint = DeviceHint(clip.hypothesis, clip.confidence if clip.confidence is not None else 0.5) \
         if clip.hypothesis else None
-    async with app[ADMISSION].slot(device) as queue_s:
+    async with app[ADMISSION].slot(device, audio.duration_s) as queue_s:
         metrics.in_flight.inc()
         try:
             sent = time.perf_counter()
@@ -72,6 +72,7 @@ async def _answer(app: web.Application, device: str, clip: RecognizeRequest, sta
     metrics.search_time.observe(search_s)
     metrics.overhead.observe(overhead_s)
     metrics.audio_seconds.inc(audio.duration_s)
+    app[ADMISSION].observe(audio.duration_s, model_s)
     if "device" in transcript.model.split("+"):
         metrics.device_hypothesis_used.inc()
     body = transcript.to_dict()

@@ -48,3 +48,25 @@ async def test_a_failing_clip_gives_its_slot_back():
             raise RuntimeError("model failed")
     async with admission.slot("a"):
         assert admission.running == 1
+
+
+async def test_a_queue_that_would_take_too_long_is_refused_with_a_matching_retry_after():
+    admission = Admission(Limits(max_inferences=1, max_queue=10, per_device_inflight=10, max_wait_s=5.0,
+                                 retry_after_s=1))
+    admission.observe(audio_s=10.0, model_s=10.0)  # the model runs at about real time
+    release = asyncio.Event()
+
+    async def hold(seconds):
+        async with admission.slot("a", seconds):
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold(s)) for s in (4.0, 4.0, 4.0)]  # one runs, two wait
+    await asyncio.sleep(0)
+    assert admission.expected_wait_s() > 5.0
+    with pytest.raises(ApiError) as refused:
+        async with admission.slot("b", 1.0):
+            pass
+    assert refused.value.status == 503 and int(refused.value.headers["Retry-After"]) >= 1
+    release.set()
+    await asyncio.gather(*tasks)
+    assert admission.expected_wait_s() == 0.0

@@ -14,7 +14,20 @@ from edge.errors import AudioFormatError, EarshotError
 from tests.cloud.serving import GO_FORWARD, needs_eval_clips, tone
 
 VOSK_MODEL = os.environ.get("EARSHOT_VOSK_MODEL")
-ONNX_BUNDLE = os.environ.get("EARSHOT_ONNX_BUNDLE")
+
+
+def _onnx_bundle() -> str | None:
+    """EARSHOT_ONNX_BUNDLE, else edge's shipped default bundle when there is one."""
+    if os.environ.get("EARSHOT_ONNX_BUNDLE"):
+        return os.environ["EARSHOT_ONNX_BUNDLE"]
+    try:
+        from edge.bundle import default_bundle_path
+    except ImportError:
+        return None
+    return str(default_bundle_path()) if (default_bundle_path() / "bundle.json").exists() else None
+
+
+ONNX_BUNDLE = _onnx_bundle()
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +115,7 @@ def _edge_recognizer_available() -> bool:
 
 @needs_eval_clips
 @pytest.mark.skipif(not _edge_recognizer_available() or not ONNX_BUNDLE or not Path(ONNX_BUNDLE or ".").is_dir(),
-                    reason="needs edge.recognizer and EARSHOT_ONNX_BUNDLE pointing at a bundle from train/")
+                    reason="needs edge.recognizer and a bundle (EARSHOT_ONNX_BUNDLE, or edge's shipped default)")
 def test_onnx_bundle_recognizer_transcribes():
     from cloud.recognizers.onnx_recognizer import OnnxBundleRecognizer
     from edge.audio import read_audio

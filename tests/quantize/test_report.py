@@ -34,6 +34,8 @@ def test_report_files(measured, tmp_path):
     assert "| **onnx-int8** |" in text and "28%" in text  # size against fp32 (1.1 MB of 4 MB)
     assert "4.00x" in text  # network speed-up of onnx-int8 over onnx at 1 thread
     assert "tflite-int8 | rejected: synthetic WER +2.00 points > budget 0.5" in text
+    assert "`--runtime onnx` runs `onnx-int8`" in text
+    assert "`--runtime tflite` runs `tflite` (`tflite-int8` missed the budget and ships as `tflite-int8-rejected`)" in text
 
 
 def test_card_section_replaces_an_earlier_one(measured, tmp_path):
