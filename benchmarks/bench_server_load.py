@@ -110,7 +110,7 @@ async def _client(number: int, url: str, tokens: list[str], clips: list[bytes], 
 
 async def _solo(url: str, token: str, clips: list[bytes]) -> dict:
     """One client, one request at a time: server overhead with no queueing, and client-side extra."""
-    overhead, client_extra = [], []
+    overhead, client_extra, parts = [], [], defaultdict(list)
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
         for number in range(SOLO_REQUESTS):
             started = time.perf_counter()
@@ -120,8 +120,11 @@ async def _solo(url: str, token: str, clips: list[bytes]) -> dict:
             elapsed_ms = (time.perf_counter() - started) * 1000
             if response.status == 200:
                 overhead.append(body["timings"]["overhead_ms"])
+                for part in ("decode_ms", "ipc_ms", "search_ms"):
+                    parts[part].append(body["timings"][part])
                 client_extra.append(elapsed_ms - body["timings"]["model_ms"] - body["timings"]["queue_ms"])
-    return {"server_overhead": _percentiles(overhead), "client_seen_overhead": _percentiles(client_extra)}
+    return {"server_overhead": _percentiles(overhead), "client_seen_overhead": _percentiles(client_extra),
+            "parts": {part: _percentiles(values) for part, values in parts.items()}}
 
 
 async def _load(url: str, tokens: list[str], clients: int, seconds: float) -> tuple[Tally, float]:

@@ -59,14 +59,18 @@ def _serve(args: argparse.Namespace) -> int:
 
     from cloud.app import init_app
     from cloud.config import load_config
+    from cloud.routes.search import MAX_LINE_BYTES
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config(args.config, datadir.resolve_data_dir(args.data_dir), host=args.host, port=args.port)
-    print(f"earshot serve: data in {config.data_dir}; listening on http://{config.host}:{config.port}",
+    print(f"earshot serve: data in {config.data_dir}; starting on http://{config.host}:{config.port}",
           file=sys.stderr, flush=True)
     try:
-        web.run_app(init_app(config), host=config.host, port=config.port, print=None,
-                    shutdown_timeout=config.shutdown_timeout_s, access_log=None)
+        web.run_app(init_app(config), host=config.host, port=config.port,
+                    print=lambda _: logging.getLogger("cloud").info("listening on http://%s:%d", config.host,
+                                                                    config.port),
+                    shutdown_timeout=config.shutdown_timeout_s, access_log=None,
+                    max_line_size=MAX_LINE_BYTES)
     except OSError as exc:
         raise EarshotError(f"cannot listen on {config.host}:{config.port} ({exc.strerror or exc})") from None
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cloud.config import ServerConfig
 from cloud.recognize_request import AUDIO_TYPES, CLIP_ID_PATTERN, MAX_HYPOTHESIS_CHARS
-from cloud.routes.search import MAX_LIMIT, MAX_QUERY_CHARS
+from cloud.routes.search import MAX_ALTERNATIVES, MAX_LIMIT, MAX_QUERY_CHARS
 from cloud.telemetry import MAX_BINS, MAX_METRICS
 from edge import __version__
 
@@ -128,9 +128,10 @@ def openapi_document(config: ServerConfig) -> dict:
             "summary": "Search the catalog",
             "parameters": [
                 {"name": "q", "in": "query", "required": True,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}},
+                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS}},
                 {"name": "alt", "in": "query", "required": False, "description": "alternative queries (weighted less)",
-                 "schema": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
+                 "schema": {"type": "array", "maxItems": MAX_ALTERNATIVES,
+                            "items": {"type": "string", "maxLength": MAX_QUERY_CHARS}},
                  "style": "form", "explode": True},
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": config.search.limit}}],

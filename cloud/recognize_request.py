@@ -47,13 +47,7 @@ async def read_recognize_request(request: web.Request, max_body_bytes: int) -> R
                                               f"the limit is {max_body_bytes}")
     content_type = request.content_type.lower()
     if content_type in AUDIO_TYPES:
-        audio = await _read_limited(request.content, max_body_bytes)
-        def header(name: str) -> str | None:
-            return request.headers.get(name, "").strip() or None  # an empty header counts as not sent
-
-        meta = {"clip_id": header("X-Clip-Id") or header("Idempotency-Key"), "device_id": header("X-Device-Id"),
-                "hypothesis": unquote(header("X-Device-Hypothesis") or "") or None,
-                "confidence": header("X-Device-Confidence")}
+        audio, meta = await _read_limited(request.content, max_body_bytes), _header_metadata(request)
     elif content_type == MULTIPART:
         audio, meta = await _read_multipart(request, max_body_bytes)
     else:
@@ -82,6 +76,16 @@ def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
         raise ApiError(422, "clip_too_short", f"the clip is {chunk.duration_s * 1000:.0f} ms; "
                                               f"the minimum is {MIN_CLIP_S * 1000:.0f} ms")
     return chunk
+
+
+def _header_metadata(request: web.Request) -> dict:
+    """Metadata sent as headers with a raw audio body; an empty header counts as not sent."""
+    def header(name: str) -> str | None:
+        return request.headers.get(name, "").strip() or None
+
+    return {"clip_id": header("X-Clip-Id") or header("Idempotency-Key"), "device_id": header("X-Device-Id"),
+            "hypothesis": unquote(header("X-Device-Hypothesis") or "") or None,
+            "confidence": header("X-Device-Confidence")}
 
 
 async def _read_limited(stream, limit: int) -> bytes:

@@ -37,9 +37,9 @@ class SelectionRule:
         return self.synthetic_points if kind == "synthetic" else self.real_points
 
     def describe(self) -> str:
-        return (f"the fastest variant (network latency, {self.threads} thread) whose WER is within "
-                f"{self.synthetic_points:g} points of fp32 on held-out synthetic speech and within "
-                f"{self.real_points:g} point(s) on real speech")
+        return (f"the fastest variant (network latency, {self.threads} thread{'s' if self.threads > 1 else ''}) "
+                f"whose WER is within {_points(self.synthetic_points)} of fp32 on held-out synthetic "
+                f"speech and within {_points(self.real_points)} on real speech")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,10 @@ def select_variant(measurements: Sequence[Measurement], rule: SelectionRule = Se
     eligible = [v for v in verdicts if v.eligible and math.isfinite(v.latency_s_per_s)]
     chosen = min(eligible, key=lambda v: v.latency_s_per_s).variant if eligible else reference.variant.name
     return Selection(chosen, rule, tuple(verdicts), unchecked)
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
 
 
 def _verdict(m: Measurement, reference: Measurement, kinds: list[str], rule: SelectionRule) -> Verdict:

@@ -11,7 +11,9 @@ from cloud.api_errors import ApiError
 from cloud.keys import CONFIG, METRICS, SEARCHER
 
 routes = web.RouteTableDef()
-MAX_QUERY_CHARS = 500
+MAX_QUERY_CHARS = 200  # a spoken query is a sentence; this keeps the request line under MAX_LINE_BYTES
+MAX_ALTERNATIVES = 5
+MAX_LINE_BYTES = 32 * 1024  # aiohttp's request-line limit, raised from 8 KiB by `earshot serve`
 MAX_LIMIT = 50
 
 
@@ -20,11 +22,12 @@ async def search(request: web.Request) -> web.Response:
     """Ranked catalog documents for `q` (and, with less weight, each `alt` query)."""
     query = request.query.get("q", "")
     alternatives = request.query.getall("alt", [])
-    if not query.strip():
+    if not query:
         raise ApiError(400, "missing_query", "pass the query as ?q=...")
-    if len(query) > MAX_QUERY_CHARS or any(len(a) > MAX_QUERY_CHARS for a in alternatives) or len(alternatives) > 10:
+    if len(query) > MAX_QUERY_CHARS or any(len(a) > MAX_QUERY_CHARS for a in alternatives) \
+            or len(alternatives) > MAX_ALTERNATIVES:
         raise ApiError(400, "query_too_long", f"queries are limited to {MAX_QUERY_CHARS} characters "
-                                              "and 10 alternatives")
+                                              f"and {MAX_ALTERNATIVES} alternatives")
     limit = _limit(request.query.get("limit"), request.app[CONFIG].search.limit)
     started = time.perf_counter()
     results = await asyncio.to_thread(request.app[SEARCHER].search, [query, *alternatives], limit)

@@ -71,7 +71,10 @@ def index_is_current(db_path: Path, catalog: Path) -> bool:
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error:
         return False
-    return meta.get("format") == INDEX_FORMAT and meta.get("catalog_sha256") == _sha256(catalog)
+    try:
+        return meta.get("format") == INDEX_FORMAT and meta.get("catalog_sha256") == _sha256(catalog)
+    except OSError:  # the catalog is unreadable: build_index will say why
+        return False
 
 
 def word_key(word: str, lexicon: dict[str, str]) -> str:

@@ -24,6 +24,7 @@ TEXT_SHARE = 0.3  # how much word relevance (BM25) adds on top of the name match
 ALTERNATIVE_WEIGHT = 0.85  # a recognizer's second-best guesses count less than its best
 BM25_WEIGHTS = (10.0, 1.0, 3.0)  # title, text, tags
 SNIPPET_CHARS = 160
+MAX_REMEMBERED_WORDS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Searcher:
     def __init__(self, db_path: str | Path) -> None:
         self.db_path = Path(db_path)
         self._local = threading.local()
+        self._keys: dict[str, str] = {}  # word -> phonetic skeleton; dict updates are atomic under the GIL
         db = self._db()
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         self.documents = int(meta.get("documents", 0))
@@ -100,18 +102,25 @@ class Searcher:
     def _name_scores(self, spans: dict[tuple[str, ...], float]) -> dict[int, tuple[float, str]]:
         if not spans:
             return {}
-        lexicon = self._pronunciations(sorted({w for run in spans for w in run}))
+        keys = self._sound_keys({w for run in spans for w in run})
         spelled = [(trigrams("".join(run)), weight) for run, weight in spans.items()]
-        sounded = [(trigrams("".join(word_key(w, lexicon) for w in run)), weight) for run, weight in spans.items()]
+        sounded = [(trigrams("".join(keys[w] for w in run)), weight) for run, weight in spans.items()]
         best = {doc: (score, "name") for doc, (score, _) in self._spelled.match(spelled, NAME_CANDIDATES).items()}
         for doc, (score, _) in self._sounded.match(sounded, NAME_CANDIDATES).items():
             if score > best.get(doc, (0.0, ""))[0]:
                 best[doc] = (score, "phonetic")
         return best
 
-    def _pronunciations(self, words: list[str]) -> dict[str, str]:
-        marks = ",".join("?" * len(words))
-        return dict(self._db().execute(f"SELECT word, phones FROM lexicon WHERE word IN ({marks})", words))
+    def _sound_keys(self, words: set[str]) -> dict[str, str]:
+        """Phonetic skeletons of words, from the index's lexicon; remembered (speech reuses words)."""
+        missing = sorted(words - self._keys.keys())
+        if missing:
+            marks = ",".join("?" * len(missing))
+            lexicon = dict(self._db().execute(f"SELECT word, phones FROM lexicon WHERE word IN ({marks})", missing))
+            if len(self._keys) + len(missing) > MAX_REMEMBERED_WORDS:
+                self._keys.clear()
+            self._keys.update((w, word_key(w, lexicon)) for w in missing)
+        return {w: self._keys[w] for w in words}
 
     def _result(self, rowid: int, hit: _Hit) -> SearchResult:
         doc_id, title, text, tags = self._db().execute(

@@ -125,7 +125,8 @@ async def test_bad_telemetry(server, body, content_type, status, code):
 
 @pytest.mark.parametrize("query, status", [("", 400), ("?q=", 400), ("?q=paris&limit=0", 400),
                                            ("?q=paris&limit=abc", 400), ("?q=paris&limit=51", 400),
-                                           ("?q=" + "a" * 600, 400), ("?q=%00%01%02", 200),
+                                           ("?q=" + "a" * 201, 400),
+                                           ("?q=a" + "&alt=b" * 6, 400), ("?q=%00%01%02", 200),
                                            ("?q=%22%27*OR(NEAR", 200), ("?q=Z%C3%BCrich", 200)])
 async def test_bad_search_queries(server, query, status):
     async with aiohttp.ClientSession(headers=server.headers()) as http:
@@ -146,3 +147,17 @@ async def test_unknown_route_and_method_are_json_errors(server):
 async def test_server_still_answers_after_all_that(server):
     status, body, _ = await _post(server, GOOD_WAV)
     assert status == 200, body
+
+
+async def test_the_longest_valid_search_fits_in_the_request_line(server):
+    clef = "\U0001d11e" * 200  # 200 characters, 2,400 bytes once percent-encoded
+    params = [("q", clef)] + [("alt", clef)] * 5
+    async with aiohttp.ClientSession(headers=server.headers()) as http:
+        async with http.get(f"{server.url}/v1/search", params=params) as response:
+            assert response.status == 200 and response.content_type == "application/json"
+
+
+async def test_a_blank_query_finds_nothing_rather_than_failing(server):
+    async with aiohttp.ClientSession(headers=server.headers()) as http:
+        async with http.get(f"{server.url}/v1/search", params={"q": " \x1e "}) as response:
+            assert response.status == 200 and (await response.json())["results"] == []
