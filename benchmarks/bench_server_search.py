@@ -12,6 +12,7 @@ same for the typed query (the search's own ceiling).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import shutil
@@ -100,6 +101,7 @@ def run(count: int, configs: list[str]) -> list[dict]:
 
 
 @pytest.mark.skipif(shutil.which("flite") is None, reason="flite (apt-get install flite) synthesizes the queries")
+@pytest.mark.skipif(importlib.util.find_spec("jiwer") is None, reason="jiwer scores WER: pip install jiwer")
 def test_search_benchmark_runs():
     """Four queries end to end: the report keeps working and typed search finds what it should."""
     results = run(4, ["0.1"])

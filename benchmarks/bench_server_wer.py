@@ -14,6 +14,7 @@ reference (the device is wrong about everything).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import sys
@@ -95,6 +96,7 @@ def measure(config: str, clips: list) -> dict:
 
 
 @pytest.mark.skipif(not MANIFEST.exists(), reason=f"{MANIFEST} (real-speech eval set) is not on this machine")
+@pytest.mark.skipif(importlib.util.find_spec("jiwer") is None, reason="jiwer scores WER: pip install jiwer")
 def test_wer_measurement_runs():
     """Two clips through every configuration: the report keeps working; an oracle device helps."""
     clips = load_clips(MANIFEST, limit=2)
