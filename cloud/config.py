@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 

@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install_system_deps.sh
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[test]'
+# torch==2.13.0's CPU wheel lies in /opt/wheels on these machines; the registry's build pulls CUDA.
+find_links=()
+[ -d /opt/wheels ] && find_links=(--find-links /opt/wheels)
+.venv/bin/pip install -q "${find_links[@]}" -e '.[test]'
 .venv/bin/python -m pytest -q --benchmark-disable "$@"
