@@ -13,6 +13,7 @@ import sys
 from functools import partial
 from typing import Callable, Iterable, Iterator
 
+from edge.cli_args import positive_int, positive_seconds
 from edge.audio import TARGET_RATE, AudioChunk, check_samples
 from edge.capture import MicrophoneStream, list_input_devices
 from edge.vad import SpeechSegment, StreamingVad, VadOptions
@@ -76,9 +77,9 @@ def register(subparsers, on_segment: SegmentHandler | None = None) -> argparse.A
     parser.add_argument("--device", type=_device, default=None,
                         help="input device index or (part of its) name; default: the system's default input")
     parser.add_argument("--list-devices", action="store_true", help="list input devices and exit")
-    parser.add_argument("--seconds", type=_positive_float, default=None,
+    parser.add_argument("--seconds", type=positive_seconds, default=None,
                         help="stop after this many seconds of audio (default: until Ctrl-C)")
-    parser.add_argument("--sample-rate", type=_positive_int, default=None,
+    parser.add_argument("--sample-rate", type=positive_int, default=None,
                         help="capture rate in Hz (default: the device's own; converted to 16 kHz)")
     parser.add_argument("--model", metavar="BUNDLE", help="model bundle folder (default: the shipped model)")
     parser.add_argument("--vad-only", action="store_true",
@@ -125,19 +126,3 @@ def _print_devices() -> int:
 
 def _device(text: str) -> int | str:
     return int(text) if text.strip().isdigit() else text
-
-
-def _positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
-    return int(text)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from edge.audio import DEFAULT_MAX_DURATION_S
+from edge.cli_args import positive_int
 from edge.errors import EarshotError
 from edge.runners import RUNTIMES
 
@@ -21,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per line per file")
     parser.add_argument("--model", metavar="BUNDLE", help="model bundle folder (default: the shipped model)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="onnx", help="model runtime (default: onnx)")
-    parser.add_argument("--threads", type=_positive_int, default=1, help="inference threads (default: 1)")
-    parser.add_argument("--beam", type=_positive_int, default=8, help="beam width; 1 = greedy (default: 8)")
+    parser.add_argument("--threads", type=positive_int, default=1, help="inference threads (default: 1)")
+    parser.add_argument("--beam", type=positive_int, default=8, help="beam width; 1 = greedy (default: 8)")
     parser.add_argument("--hotword", action="append", default=[], metavar="PHRASE[:BOOST]",
                         help="phrase to favour while decoding (repeatable), with an optional boost in nats per "
                              f"letter (default {DEFAULT_HOTWORD_BOOST:g}), e.g. --hotword 'kitchen lights:1.5'")
@@ -83,13 +84,3 @@ def _parse_hotword(text: str) -> tuple[str, float]:
     except ValueError:
         raise EarshotError(f"--hotword '{text}': boost '{boost}' is not a number") from None
     return (phrase.strip().lower(), value)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value

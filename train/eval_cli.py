@@ -8,6 +8,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+from edge.cli_args import positive_int
 from edge.errors import EarshotError
 from edge.runners import RUNTIMES
 
@@ -27,11 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="model bundle folder, or a recognizer registered under "
                              "'earshot.recognizers' such as pocketsphinx (default: the shipped model)")
     parser.add_argument("--runtime", choices=RUNTIMES, help="bundle runtime (default: onnx)")
-    parser.add_argument("--beam", type=_positive_int, help="bundle beam width; 1 = greedy")
-    parser.add_argument("--threads", type=_positive_int, help="bundle inference threads (default: 1)")
+    parser.add_argument("--beam", type=positive_int, help="bundle beam width; 1 = greedy")
+    parser.add_argument("--threads", type=positive_int, help="bundle inference threads (default: 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--report", metavar="DIR", help="write report.md, results.json and plots here")
-    parser.add_argument("--limit", type=_positive_int, metavar="N", help="score only the first N utterances")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="score only the first N utterances")
     parser.set_defaults(handler=run)
 
 
@@ -113,13 +114,3 @@ def _pct(value: float) -> str:
 
 def _num(value: float, digits: int = 3) -> str:
     return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
