@@ -66,4 +66,4 @@ def test_streaming_log_mel_100ms_chunk(benchmark, ten_seconds_of_speech):
         return stream.accept(chunks[next(position) % len(chunks)])
 
     frames = benchmark(one_chunk)
-    assert frames.shape[1] == 80 and len(frames) in (9, 10, 11)
+    assert frames.shape[1] == 80 and 8 <= len(frames) <= 11  # the first chunk completes 8 frames, later ones 10
