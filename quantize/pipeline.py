@@ -21,7 +21,7 @@ from edge.bundle import MANIFEST, load_bundle
 from edge.errors import EarshotError
 from quantize.calibration import DEFAULT_UTTERANCES, calibration_features
 from quantize.evalsets import EvalSet
-from quantize.onnx_int8 import OnnxInt8Options, quantize_onnx
+from quantize.onnx_int8 import PERCENTILE, OnnxInt8Options, quantize_onnx
 from quantize.report import REPORT_MD, card_section, update_card, write_report
 from quantize.select import Selection, SelectionRule, select_variant
 from quantize.validate import THREADS, Measurement, latency_clip, validate
@@ -137,7 +137,8 @@ def _build_variants(work: Path, options: QuantizeOptions, progress) -> list[Vari
         variants.append(Variant("tflite", "tflite", "fp32", FILES["tflite"],
                                 f"fp32 via TensorFlow (log-probs within {converted.fp32_max_abs_diff:.1e} of ONNX)"))
         variants.append(Variant("tflite-int8", "tflite", "int8", FILES["tflite-int8"],
-                                "full integer: int8 I/O, int8 per-channel weights, calibrated like ONNX"))
+                                f"full integer: int8 I/O, int8 per-channel weights, {PERCENTILE:g}th-percentile "
+                                "activation ranges"))
     return variants
 
 

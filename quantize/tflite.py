@@ -5,8 +5,10 @@ numpy 2 and onnxruntime, where the alternatives did not):
   ONNX graph -> quantize/onnx_to_tf.py rebuilds it op by op as a TensorFlow function in
   channels-last layout (1-D convs as CONV_2D / DEPTHWISE_CONV_2D over a unit height axis)
   -> tf.lite.TFLiteConverter (fp32), and again with a representative dataset of real-speech
-  features, TFLITE_BUILTINS_INT8 only and int8 input/output (full integer, per-channel weights)
-  -> the fp32 file is checked against ONNX Runtime before it is accepted.
+  features, TFLITE_BUILTINS_INT8 only and int8 input/output (full integer, per-channel weights),
+  its recorded activation ranges narrowed to percentiles (quantize/tflite_ranges.py) before
+  TensorFlow's quantizer runs -> the fp32 file is checked against ONNX Runtime before it is
+  accepted.
 Rejected: onnx2tf pins numpy 1.26, onnx 1.19, onnxruntime 1.23 and protobuf 4 (it would replace
 this environment's); ai-edge-torch / litert-torch convert torch modules, not the ONNX a bundle
 carries, and pin their own torch.
@@ -37,6 +39,7 @@ import numpy as np
 
 from edge.errors import EarshotError
 from quantize.calibration import save_features
+from quantize.onnx_int8 import PERCENTILE
 
 TF_PYTHON_ENV = "EARSHOT_TF_PYTHON"
 INSTALL_HINT = ("install TensorFlow to convert to TFLite: pip install tensorflow==2.21.0 "
@@ -69,9 +72,10 @@ def converter_python() -> str | None:
 
 
 def convert_to_tflite(onnx_path: Path, fp32_out: Path, int8_out: Path, features: Sequence[np.ndarray],
-                      *, check_features: Sequence[np.ndarray] = ()) -> TfliteModels:
+                      *, percentile: float = PERCENTILE, check_features: Sequence[np.ndarray] = ()) -> TfliteModels:
     """Convert `onnx_path` to fp32 and int8 TFLite files (int8 calibrated on `features`).
 
+    Activation ranges cover `percentile` of the calibration values (100: TensorFlow's min-max).
     The fp32 file must reproduce ONNX Runtime's log-probs within FP32_MAX_ABS_DIFF on
     `check_features` (default: the first few calibration features), else RuntimeError.
     """
@@ -83,7 +87,7 @@ def convert_to_tflite(onnx_path: Path, fp32_out: Path, int8_out: Path, features:
     with tempfile.TemporaryDirectory(prefix="earshot-tflite-") as tmp:
         npz = save_features(features, Path(tmp) / "calibration.npz")
         command = [python, "-m", "quantize.tf_convert", str(onnx_path), "--fp32", str(fp32_out),
-                   "--int8", str(int8_out), "--calibration", str(npz)]
+                   "--int8", str(int8_out), "--calibration", str(npz), "--percentile", str(percentile)]
         _run(command)
     diff = max_abs_diff(onnx_path, fp32_out, list(check_features) or list(features[:4]))
     if diff > FP32_MAX_ABS_DIFF:

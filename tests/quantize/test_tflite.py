@@ -94,3 +94,4 @@ def test_unsupported_op_is_named(tmp_path):
     with pytest.raises(RuntimeError, match="not supported by the TFLite translator: Sigmoid"):
         convert_to_tflite(tmp_path / "sigmoid.onnx", tmp_path / "a.tflite", tmp_path / "b.tflite",
                           [np.zeros((20, 80), np.float32)])
+
