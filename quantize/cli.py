@@ -7,6 +7,7 @@ import math
 import sys
 from pathlib import Path
 
+from edge.cli_args import positive_int
 from edge.errors import EarshotError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--eval", metavar="[synthetic:|real:]MANIFEST", action="append", default=[],
                         help="evaluation manifest (repeatable); its kind of speech is read from the "
                              "manifest unless prefixed")
-    parser.add_argument("--limit", type=_positive_int, metavar="N",
+    parser.add_argument("--limit", type=positive_int, metavar="N",
                         help="evaluate only the first N utterances of each --eval manifest")
-    parser.add_argument("--calibration-utterances", type=_positive_int, metavar="N",
+    parser.add_argument("--calibration-utterances", type=positive_int, metavar="N",
                         help="utterances to calibrate on, spread over the calibration manifests (default: 200)")
     parser.add_argument("--no-tflite", action="store_true", help="skip the TFLite variants (no TensorFlow needed)")
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory child processes")
@@ -108,13 +109,3 @@ def _unique_names(sets):
 
 def _say(message: str) -> None:
     print(f"earshot quantize: {message}", file=sys.stderr, flush=True)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
