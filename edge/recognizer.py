@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from edge.frontend import FrontEndConfig, LogMel
 from edge.results import Segment, Timings, Transcript
 from edge.runners import Runner, open_runner
 from edge.vad import VadOptions, find_segments
+
+if TYPE_CHECKING:
+    from edge.session import RecognizerSession
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ per-mel statistics measured on the training data, so the device needs no extra s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn

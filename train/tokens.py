@@ -16,7 +16,3 @@ def encode(text: str) -> list[int]:
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} in {text!r} is not in the vocabulary; "
                          "normalise text with edge.text.normalize_text first") from None
-
-
-def decode(ids) -> str:
-    return "".join(TOKENS[i] for i in ids)
