@@ -2,9 +2,10 @@
 
 The posteriors imitate a small character CTC model: 25 steps per second, 29 tokens, about 13
 characters per second of speech, each character peaking for one or two steps between blanks,
-with confusable characters and uncertain steps. The decoder runs on one thread (pure Python
-and NumPy). Each benchmark's extra_info carries "ms_per_audio_s" (mean time per second of
-audio) when timing is on. Run:
+with confusable characters and uncertain steps. The decoder runs on one thread (the prefix
+search in numba, the rest Python and NumPy); the group "beam8-lm-search-10s" times the search
+alone against its Python reference. Each benchmark's extra_info carries "ms_per_audio_s" (mean
+time per second of audio) when timing is on. Run:
 
     python -m pytest benchmarks/bench_decoding.py --benchmark-only
 """
@@ -119,3 +120,12 @@ def test_beam8_lm_hotwords(benchmark, log_probs, lm):
     options = DecoderOptions(beam=8, hotwords=(("nina simone", 1.0), ("lisbon", 1.0), ("sushi", 1.0)))
     decoder = CtcDecoder(TOKENS, BLANK_ID, " ", STEP_S, options, lm=lm)
     _run(benchmark, decoder, log_probs)
+
+
+@pytest.mark.parametrize("implementation", ["search", "search_reference"])
+@pytest.mark.benchmark(group="beam8-lm-search-10s")
+def test_beam8_lm_search(benchmark, log_probs, lm, implementation):
+    """The prefix search alone: the numba kernel and the Python reference it must agree with."""
+    search = getattr(CtcDecoder(TOKENS, BLANK_ID, " ", STEP_S, DecoderOptions(beam=8), lm=lm)._search, implementation)
+    hypotheses = benchmark(search, log_probs)
+    assert hypotheses and hypotheses[0].text

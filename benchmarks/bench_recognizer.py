@@ -30,6 +30,21 @@ def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, b
 
 
 @needs_default_model
+@pytest.mark.parametrize("stage", ["model", "decode"])
+@pytest.mark.benchmark(group="model-vs-decode-10s")
+def test_model_and_beam8_lm_decoding_of_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, stage):
+    """The shipped model's own time and decoding its real posteriors (beam 8, LM), side by side."""
+    recognizer = shipped_recognizers[8]
+    feats = recognizer.features(ten_seconds_of_speech)
+    log_probs = recognizer.run_model(feats)
+    if stage == "model":
+        assert benchmark(recognizer.run_model, feats).shape == log_probs.shape
+    else:
+        assert recognizer.decoder.options.beam == 8 and recognizer.decoder.lm is not None
+        benchmark(recognizer.decoder.decode, log_probs)
+
+
+@needs_default_model
 @pytest.mark.benchmark(group="cold-start")
 def test_cli_cold_start_on_a_3s_clip(benchmark, speech_clip):
     """A fresh `earshot transcribe` process on a 2.8 s clip, imports and model load included."""

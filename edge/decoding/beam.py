@@ -24,6 +24,10 @@ keeping each prefix and of extending each by the step's likeliest token estimate
 best score of the step; an extension scoring below that (or more than -hyp_prune_log_prob
 below the best), allowing for the most its context can gain, is not made. Hypotheses more than
 -hyp_prune_log_prob below the best are dropped.
+
+`search` runs this algorithm as a numba kernel (beam_kernel.py, on the arrays of
+search_tables.py); `search_reference` is the same algorithm in Python, which documents it and
+which the tests hold the kernel to (same hypotheses, same scores).
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ from operator import itemgetter
 
 import numpy as np
 
+from edge.decoding.beam_kernel import prefix_beam_search
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
+from edge.decoding.search_tables import SearchParams, compile_search
 from edge.decoding.vocabulary import Vocabulary
 
 NEG_INF = float("-inf")
@@ -106,9 +112,25 @@ class PrefixBeamSearch:
         self._gain_bound = max(self._word_bonus, 0.0) + max(hotword_gain, 0.0)
         if options.lexicon_only and self.vocabulary is None:
             raise ValueError("lexicon_only needs a vocabulary: give the decoder an LM or a lexicon")
+        params = SearchParams.typed(
+            blank=blank_id, separator=separator_id, beam=options.beam, hyp_margin=options.hyp_prune_log_prob,
+            gain_bound=self._gain_bound, lm_weight=self._lm_weight, word_bonus=self._word_bonus,
+            oov_penalty=options.oov_penalty, oov_estimate=self._oov_estimate, lexicon_only=options.lexicon_only,
+            has_vocabulary=self.vocabulary is not None, has_lm=lm is not None, has_hotwords=self.hotwords is not None)
+        self._tables = compile_search(tokens, params, self.vocabulary, self.hotwords, lm)
 
     def search(self, log_probs: np.ndarray) -> list[Hypothesis]:
         """The best hypotheses for (steps, tokens) log-probabilities, best first, texts distinct."""
+        options = self.options
+        labels, lengths, acoustic, context, allowed = prefix_beam_search(
+            np.ascontiguousarray(log_probs, dtype=np.float64), float(options.prune_log_prob),
+            options.max_tokens_per_step, self._tables)
+        return self._merged((tuple(row[:n]), a, c) for row, n, a, c, ok in
+                            zip(labels.tolist(), lengths.tolist(), acoustic.tolist(), context.tolist(),
+                                allowed.tolist()) if ok)
+
+    def search_reference(self, log_probs: np.ndarray) -> list[Hypothesis]:
+        """What `search` returns, computed in Python."""
         options = self.options
         blank, sep = self.blank_id, self.separator_id
         beam_width = options.beam
@@ -229,20 +251,26 @@ class PrefixBeamSearch:
 
     def _finish(self, beams: list, lm_cache: dict) -> list[Hypothesis]:
         """Score the surviving prefixes as complete sentences and merge those with equal text."""
-        merged: dict[tuple[int, ...], tuple[float, float]] = {}
+        finished = []
         for node, _, _, acoustic in beams:
             if node.word:
-                finished = self._finish_word(node, lm_cache)
-                if finished is None:
+                ended = self._finish_word(node, lm_cache)
+                if ended is None:
                     continue
-                lm_state, context = finished
+                lm_state, context = ended
             else:
                 lm_state, context = node.lm_state, node.words_score
             if self.lm is not None:
                 context += self._lm_weight * self.lm.end_log_prob(lm_state)
             if node.hot is not None:
                 context += self.hotwords.finish(node.hot)
-            labels = self._labels(node)
+            finished.append((self._labels(node), acoustic, context))
+        return self._merged(finished)
+
+    def _merged(self, finished) -> list[Hypothesis]:
+        """Hypotheses from (labels, acoustic, context) of finished prefixes, merging equal labels."""
+        merged: dict[tuple[int, ...], tuple[float, float]] = {}
+        for labels, acoustic, context in finished:
             old = merged.get(labels)
             if old is not None:
                 acoustic = _logaddexp(acoustic, old[0])

@@ -24,6 +24,6 @@ def greedy_decode(log_probs: np.ndarray, blank_id: int) -> GreedyResult:
     if path.size == 0:
         return GreedyResult(path, (), 0.0)
     log_prob = float(log_probs[np.arange(path.size), path].sum())
-    changed = np.r_[True, path[1:] != path[:-1]]
+    changed = np.concatenate(([True], path[1:] != path[:-1]))
     labels = path[changed]
     return GreedyResult(path, tuple(labels[labels != blank_id].tolist()), log_prob)

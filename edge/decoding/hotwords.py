@@ -38,6 +38,11 @@ class Hotwords:
         return bool(self.phrases)
 
     @property
+    def letter_boosts(self) -> dict[str, float]:
+        """Every phrase prefix and the boost its last character earns (0 for a separator)."""
+        return dict(self._letter_boost)
+
+    @property
     def start(self) -> State:
         """The state at the start of an utterance."""
         return ("", 0.0, 0.0)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 
+def frame_count(n_samples: int, window: int, hop: int) -> int:
+    """Frames of `window` samples every `hop` samples that fit in `n_samples` (no padding)."""
+    return 0 if n_samples < window else 1 + (n_samples - window) // hop
+
+
 @dataclass(frozen=True, slots=True)
 class FrontEndConfig:
     """Log-mel parameters.
@@ -54,7 +59,7 @@ class FrontEndConfig:
 
     def n_frames(self, n_samples: int) -> int:
         """Frames a clip of `n_samples` yields."""
-        return 0 if n_samples < self.window else 1 + (n_samples - self.window) // self.hop
+        return frame_count(n_samples, self.window, self.hop)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -36,6 +36,50 @@ ngram 2=3
 """
 
 
+# A trigram model over a few command words, with backoff weights at every order, for checks
+# that follow histories and backoffs (the search kernel's LM tables against NgramLM).
+COMMAND_ARPA = """
+\\data\\
+ngram 1=13
+ngram 2=9
+ngram 3=4
+
+\\1-grams:
+-1.0\t</s>
+-99\t<s>\t-0.4
+-2.5\t<unk>
+-1.2\tset\t-0.3
+-1.0\ta\t-0.2
+-1.3\ttimer\t-0.25
+-3.0\ttamer
+-1.4\tfor\t-0.1
+-1.6\tten\t-0.3
+-1.5\tminutes\t-0.2
+-1.7\tcall\t-0.3
+-2.0\tmum
+-1.1\tthe\t-0.5
+
+\\2-grams:
+-0.3\t<s> set\t-0.2
+-0.5\t<s> call\t-0.1
+-0.2\tset a\t-0.3
+-0.3\ta timer\t-0.2
+-0.6\ttimer for\t-0.1
+-0.4\tfor ten\t-0.2
+-0.2\tten minutes
+-0.5\tcall mum
+-0.4\tminutes </s>
+
+\\3-grams:
+-0.1\t<s> set a
+-0.1\tset a timer
+-0.2\ttimer for ten
+-0.05\tfor ten minutes
+
+\\end\\
+"""
+
+
 def rows_to_log_probs(rows: list[dict[str, float]]) -> np.ndarray:
     """(steps, tokens) float32 log-probs from rows {token: prob}; "_" is blank, unnamed tokens share the rest."""
     out = np.zeros((len(rows), len(TOKENS)), dtype=np.float64)
