@@ -22,17 +22,21 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     from train import tokens
     from train.augment import Augmenter
     from train.export import write_bundle
-    from train.trainer import train
+    from train.trainer import load_trained, train, training_finished
 
     recipe = Recipe.load(recipe_path)
     work.mkdir(parents=True, exist_ok=True)
     synthetic_manifest = synthetic_manifest or _synthesise(recipe, work / "synth_train")
     data = plan(recipe, synthetic_manifest)
-    train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers, recipe.model.stride)
     dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
                           work / "features" / "dev", None, recipe.workers, recipe.model.stride)
-    model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
-                  pad_value=float(np.log(1e-6)))
+    if training_finished(work / "model", recipe.training.epochs):
+        model = load_trained(work / "model")  # e.g. trained on a GPU machine: no training features needed here
+    else:
+        train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
+                                recipe.model.stride)
+        model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
+                      pad_value=float(np.log(1e-6)))
     lm_file = _language_model(recipe, work / "lm.arpa", synthetic_manifest)
     examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), max(1, len(dev_feats) // 8))]
     staging = work / "bundle"

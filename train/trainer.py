@@ -31,6 +31,7 @@ class TrainConfig:
     time_mask_fraction: float = 0.05
     threads: int = 2
     seed: int = 0
+    device: str = "auto"  # "auto" (CUDA when available, else CPU), "cpu" or "cuda"
     time_budget_s: float = 0.0  # training seconds the schedule may take at most (0: no limit; see Schedule)
 
 
@@ -89,20 +90,39 @@ def collate(data: FeatureSet, batch: np.ndarray, pad_value: float):
 
 def spec_augment(feats: torch.Tensor, lengths: torch.Tensor, mean: torch.Tensor, config: TrainConfig,
                  rng: np.random.Generator) -> torch.Tensor:
-    """SpecAugment (Park et al., 2019): frequency and time masks filled with the feature mean."""
-    feats = feats.clone()
-    n_mels = feats.shape[2]
-    for row in range(feats.shape[0]):
-        for _ in range(config.freq_masks):
-            width = rng.integers(0, config.freq_mask_width + 1)
-            start = rng.integers(0, n_mels - width + 1)
-            feats[row, :, start:start + width] = mean[start:start + width]
-        n = int(lengths[row])
-        for _ in range(config.time_masks):
-            width = rng.integers(0, max(1, int(n * config.time_mask_fraction)) + 1)
-            start = rng.integers(0, max(1, n - width + 1))
-            feats[row, start:start + width, :] = mean
-    return feats
+    """SpecAugment (Park et al., 2019): frequency and time masks filled with the feature mean.
+
+    The mask positions are drawn on the CPU from `rng` (so a run is repeatable on any device);
+    the masks themselves are built and applied where `feats` lives, for the whole batch at once.
+    """
+    rows, frames, n_mels = feats.shape
+    n = lengths.numpy()
+    f_width = rng.integers(0, config.freq_mask_width + 1, size=(rows, config.freq_masks))
+    f_start = (rng.uniform(size=f_width.shape) * (n_mels - f_width + 1)).astype(np.int64)
+    t_max = np.maximum(1, (n * config.time_mask_fraction).astype(np.int64))[:, None]
+    t_width = (rng.uniform(size=(rows, config.time_masks)) * (t_max + 1)).astype(np.int64)
+    t_start = (rng.uniform(size=t_width.shape) * np.maximum(1, n[:, None] - t_width + 1)).astype(np.int64)
+    freq_masked = _mask(feats.device, n_mels, f_start, f_width)  # (rows, n_mels)
+    time_masked = _mask(feats.device, frames, t_start, t_width)  # (rows, frames)
+    masked = freq_masked[:, None, :] | time_masked[:, :, None]
+    return torch.where(masked, mean.to(feats.device), feats)
+
+
+def _mask(device: torch.device, size: int, starts: np.ndarray, widths: np.ndarray) -> torch.Tensor:
+    """(rows, size) booleans: True inside any of each row's [start, start + width) spans."""
+    positions = torch.arange(size, device=device)[None, None, :]
+    starts = torch.from_numpy(starts).to(device)[:, :, None]
+    ends = starts + torch.from_numpy(widths).to(device)[:, :, None]
+    return ((positions >= starts) & (positions < ends)).any(dim=1)
+
+
+def pick_device(name: str) -> torch.device:
+    """The training device: "auto" takes CUDA when PyTorch sees a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("training.device is \"cuda\" but PyTorch sees no GPU; use \"auto\" or \"cpu\"")
+    return torch.device(name)
 
 
 def feature_stats(data: FeatureSet, sample: int = 200_000) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,6 +149,7 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
     """Train (or resume from out/checkpoint.pt) and return the model; logs to out/log.jsonl."""
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    device = pick_device(config.device)
     out.mkdir(parents=True, exist_ok=True)
     model = ConvCtcModel(model_config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.peak_lr, weight_decay=config.weight_decay)
@@ -137,13 +158,16 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
     start_epoch, step, trained_s = 0, 0, 0.0
     checkpoint = out / CHECKPOINT
     if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location="cpu")
         model.load_state_dict(state["model"])
+        model.to(device)
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, step, trained_s = state["epoch"] + 1, state["step"], state["trained_s"]
         print(f"resuming from {checkpoint} at epoch {start_epoch + 1}")
     else:
         model.set_feature_stats(*feature_stats(data))
+    model.to(device)
+    print(f"training on {device}")
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     for epoch in range(start_epoch, config.epochs):
         rng = np.random.default_rng(config.seed * 1000 + epoch)
@@ -156,10 +180,10 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
             for group in optimizer.param_groups:
                 group["lr"] = schedule.lr(step, trained_s)
             feats, lengths, targets, target_lengths = collate(data, batch, pad_value)
-            feats = spec_augment(feats, lengths, model.feat_mean, config, rng)
+            feats = spec_augment(feats.to(device, non_blocking=True), lengths, model.feat_mean, config, rng)
             log_probs = model(feats)
             steps = model.output_lengths(lengths).clamp(max=log_probs.shape[1])
-            loss = ctc(log_probs.transpose(0, 1), targets, steps, target_lengths)
+            loss = ctc(log_probs.transpose(0, 1).float(), targets.to(device), steps, target_lengths)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -177,14 +201,15 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         print(json.dumps(record))
         with open(out / "log.jsonl", "a") as log:
             log.write(json.dumps(record) + "\n")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
-                    "step": step, "trained_s": trained_s, "model_config": model_config.to_dict(),
+        torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()},
+                    "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step, "trained_s": trained_s,
+                    "finished": schedule.done(step, trained_s), "model_config": model_config.to_dict(),
                     "train_config": asdict(config)}, checkpoint)
         if schedule.done(step, trained_s):
             print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")
             break
     model.eval()
-    return model
+    return model.cpu()
 
 
 def dev_cer(model: ConvCtcModel, dev: FeatureSet, tokens, pad_value: float, config: TrainConfig) -> float:
@@ -196,15 +221,24 @@ def dev_cer(model: ConvCtcModel, dev: FeatureSet, tokens, pad_value: float, conf
     with torch.no_grad():
         for batch in make_batches(dev.lengths, config.max_frames_per_batch, np.random.default_rng(0)):
             feats, lengths, _, _ = collate(dev, batch, pad_value)
-            log_probs = model(feats)
+            log_probs = model(feats.to(model.feat_mean.device)).cpu()
             hyps += greedy_texts(log_probs, model.output_lengths(lengths), tokens)
             refs += [dev.texts[i] for i in batch]
     model.train()
     return round(EditCounts.pooled(char_counts(r, h) for r, h in zip(refs, hyps)).rate, 4)
 
 
+def training_finished(out: Path, epochs: int) -> bool:
+    """Whether out/checkpoint.pt holds a model trained for all `epochs` (or to its schedule's end)."""
+    checkpoint = out / CHECKPOINT
+    if not checkpoint.exists():
+        return False
+    state = torch.load(checkpoint, weights_only=False, map_location="cpu")
+    return state["epoch"] + 1 >= epochs or state.get("finished", False)
+
+
 def load_trained(out: Path) -> ConvCtcModel:
-    state = torch.load(out / CHECKPOINT, weights_only=False)
+    state = torch.load(out / CHECKPOINT, weights_only=False, map_location="cpu")
     model = ConvCtcModel(ModelConfig.from_dict(state["model_config"]))
     model.load_state_dict(state["model"])
     return model.eval()
