@@ -42,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="utterances to calibrate on, spread over the calibration manifests (default: 200)")
     parser.add_argument("--no-tflite", action="store_true", help="skip the TFLite variants (no TensorFlow needed)")
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-memory child processes")
+    parser.add_argument("--ship", metavar="VARIANT", action="append", default=[],
+                        choices=("onnx", "onnx-int8", "tflite", "tflite-int8"),
+                        help="keep only these variants' networks in the output bundle (repeatable; default: all); "
+                             "the report still covers every variant")
     parser.set_defaults(handler=run)
 
 
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     for manifest in args.calibration:
         if not manifest.is_file():
             raise EarshotError(f"--calibration {manifest}: no such manifest file")
+    if args.no_tflite and any(name.startswith("tflite") for name in args.ship):
+        raise EarshotError("--ship names a TFLite variant but --no-tflite builds none")
     eval_sets = _unique_names([load_eval_set(spec, args.limit) for spec in args.eval])
     calibration_files = {p.resolve() for p in args.calibration}
     for eval_set in eval_sets:
@@ -70,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         calibration=tuple(args.calibration), eval_sets=tuple(eval_sets),
         onnx=OnnxInt8Options(method=args.method, activations=args.activations, exclude=tuple(args.keep_fp32)),
         calibration_utterances=args.calibration_utterances or DEFAULT_UTTERANCES,
-        tflite=not args.no_tflite, measure_rss=not args.no_rss)
+        tflite=not args.no_tflite, measure_rss=not args.no_rss, ship=tuple(args.ship))
     try:
         result = quantize_bundle(args.bundle, args.out, options, progress=_say)
     except ConverterMissingError as exc:

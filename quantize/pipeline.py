@@ -45,6 +45,7 @@ class QuantizeOptions:
     rule: SelectionRule = field(default_factory=SelectionRule)
     threads: tuple[int, ...] = THREADS
     measure_rss: bool = True
+    ship: tuple[str, ...] = ()  # variants whose files go into the output bundle (empty: all)
 
     def __post_init__(self) -> None:
         if not self.calibration:
@@ -88,12 +89,17 @@ def quantize_bundle(source: Path, out: Path, options: QuantizeOptions,
         context = _context(source, options)
         paths = write_report(measurements, selection, work / REPORT_DIR, context)
         update_card(work / CARD, card_section(measurements, selection, context))
+        shipped = _shipped(variants, selection.chosen, options.ship)
+        for v in variants:
+            if v.name not in shipped:
+                (work / v.file).unlink()
         networks = {(v.name if selection.verdict(v.name).eligible else v.name + REJECTED_SUFFIX): v.file
-                    for v in variants}
+                    for v in variants if v.name in shipped}
         _write_networks(work, networks, {
             "default": selection.chosen, "rule": selection.rule.describe(),
             "unchecked": list(selection.unchecked), "report": f"{REPORT_DIR}/{REPORT_MD}",
-            "variants": {v.name: {"file": v.file, "recipe": v.recipe, "eligible": selection.verdict(v.name).eligible}
+            "variants": {v.name: {"file": v.file, "recipe": v.recipe, "eligible": selection.verdict(v.name).eligible,
+                                  "shipped": v.name in shipped}
                          for v in variants},
             "calibration": {"manifests": [str(p) for p in options.calibration],
                             "utterances": options.calibration_utterances, "method": options.onnx.method},
@@ -105,6 +111,19 @@ def quantize_bundle(source: Path, out: Path, options: QuantizeOptions,
         shutil.rmtree(work, ignore_errors=True)
         raise
     return QuantizeResult(out, tuple(measurements), selection, out / REPORT_DIR / paths[REPORT_MD].name)
+
+
+def _shipped(variants: Sequence[Variant], chosen: str, ship: Sequence[str]) -> set[str]:
+    """The variants whose files stay in the bundle: `ship`, or all when it is empty."""
+    names = {v.name for v in variants}
+    if not ship:
+        return names
+    unknown = sorted(set(ship) - names)
+    if unknown:
+        raise EarshotError(f"--ship {', '.join(unknown)}: no such variant (built: {', '.join(sorted(names))})")
+    if chosen not in ship:
+        raise EarshotError(f"--ship leaves out {chosen}, the variant the rule chose as the default; add --ship {chosen}")
+    return set(ship)
 
 
 def _copy_source(bundle, work: Path) -> None:

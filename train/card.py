@@ -34,6 +34,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         f"`earshot train --recipe {meta.get('recipe', 'train/recipes/default.json')} --work runs/default "
         "--out edge/models/default` (from the repository root; every step resumes after an interruption).",
         "",
+        *([recipe.notes, ""] if recipe.notes else []),
         "## Network",
         "",
         f"- parameters: {_parameters(work)}; config: `{json.dumps(meta.get('model_config', {}))}`",
@@ -41,7 +42,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         " (blank, space, a-z, apostrophe)",
         f"- ONNX opset 17, dynamic time axis; ONNX Runtime vs PyTorch max |log-prob| difference "
         f"{meta.get('onnx_check_max_abs_diff', float('nan')):.1e}",
-        f"- bundle size: {size_mb:.2f} MB",
+        f"- size of the fp32 bundle this card was written for: {size_mb:.2f} MB (see Quantization for shipped sizes)",
         "",
         "## Training data",
         "",
@@ -53,7 +54,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
                      f"| {info['speakers']} | {info['license']} |")
     lines += ["", f"Attribution: {ATTRIBUTION}", ""]
     lines += _voices(data)
-    lines += ["", "## Training", "", f"`{json.dumps(_training_config(work))}`", ""]
+    lines += ["", "## Training", "", f"`{json.dumps(_training_config(work))}`", "", _trained_on(work), ""]
     lines += _training_log(work)
     lines += ["", "## Evaluation", "",
               "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
@@ -79,6 +80,14 @@ def _parameters(work: Path) -> str:
     from train.trainer import load_trained
 
     return f"{count_parameters(load_trained(work / 'model')) / 1e6:.2f} M"
+
+
+def _trained_on(work: Path) -> str:
+    import torch
+
+    state = torch.load(work / "model" / "checkpoint.pt", weights_only=False, map_location="cpu")
+    return (f"Trained on {state.get('device', 'an unrecorded device')}: {state['epoch'] + 1} epochs, "
+            f"{state['step']} steps, {state['trained_s']:.0f} s of training.")
 
 
 def _training_config(work: Path) -> dict:

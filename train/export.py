@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ from train.model import ConvCtcModel
 
 OPSET = 17
 ONNX_FILE = "model.onnx"
+LM_FILE = "lm.arpa.gz"
 MAX_ABS_DIFF = 1e-3  # log-prob agreement between ONNX Runtime and PyTorch
 
 
@@ -51,14 +53,21 @@ def write_bundle(model: ConvCtcModel, out: Path, *, name: str, feature_examples:
     export_onnx(model, out / ONNX_FILE)
     diff = check_onnx(model, out / ONNX_FILE, feature_examples)
     if lm_file is not None:
-        shutil.copyfile(lm_file, out / "lm.arpa")
+        _gzip(lm_file, out / LM_FILE)
     write_bundle_manifest(out, name=name, tokens=list(vocabulary.TOKENS), frontend=FrontEndConfig(),
                           networks={"onnx": ONNX_FILE}, frame_stride=model.config.stride,
-                          lm="lm.arpa" if lm_file is not None else None,
+                          lm=LM_FILE if lm_file is not None else None,
                           model_config=model.config.to_dict(), onnx_check_max_abs_diff=diff, **(extra or {}))
     if card:
         (out / "MODEL_CARD.md").write_text(card)
     return diff
+
+
+def _gzip(source: Path, target: Path) -> None:
+    """Gzip `source` into `target` with a fixed timestamp, so a rebuild gives the same bytes."""
+    with open(source, "rb") as raw, open(target, "wb") as out, \
+            gzip.GzipFile(filename=source.name, mode="wb", fileobj=out, mtime=0) as packed:
+        shutil.copyfileobj(raw, packed)
 
 
 def update_manifest(bundle: Path, **fields) -> None:

@@ -50,6 +50,7 @@ class Recipe:
     lm_order: int = 3
     lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
     workers: int = 2
+    notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
 
     @classmethod
     def load(cls, path: str | Path) -> "Recipe":
@@ -65,6 +66,7 @@ class Recipe:
             lm_order=int(data.get("lm_order", 3)),
             lm_sentences=int(data.get("lm_sentences", 50000)),
             workers=int(data.get("workers", 2)),
+            notes=str(data.get("notes", "")),
         )
 
 

@@ -116,6 +116,13 @@ def _mask(device: torch.device, size: int, starts: np.ndarray, widths: np.ndarra
     return ((positions >= starts) & (positions < ends)).any(dim=1)
 
 
+def device_name(device: torch.device) -> str:
+    """A readable name of the training device, for the model card."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} thread(s))"
+
+
 def pick_device(name: str) -> torch.device:
     """The training device: "auto" takes CUDA when PyTorch sees a GPU, else the CPU."""
     if name == "auto":
@@ -203,7 +210,8 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
             log.write(json.dumps(record) + "\n")
         torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()},
                     "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step, "trained_s": trained_s,
-                    "finished": schedule.done(step, trained_s), "model_config": model_config.to_dict(),
+                    "finished": schedule.done(step, trained_s), "device": device_name(device),
+                    "model_config": model_config.to_dict(),
                     "train_config": asdict(config)}, checkpoint)
         if schedule.done(step, trained_s):
             print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")

@@ -20,9 +20,9 @@ from edge.decoding.options import DecoderOptions
 from edge.text import normalize_text
 from train.evaluation.scoring import EditCounts, align_words
 
-LM_WEIGHTS = (0.3, 0.5, 0.8, 1.2)
-WORD_BONUSES = (0.0, 1.0, 2.0)
-OOV_PENALTIES = (0.0, 2.0, 5.0)
+LM_WEIGHTS = (0.3, 0.5, 0.8, 1.2, 1.6)
+WORD_BONUSES = (0.0, 1.0, 2.0, 3.0)
+OOV_PENALTIES = (0.0, 2.0, 5.0, 10.0, 20.0)
 
 
 def tune(recognizer, utterances, beam: int = 8) -> tuple[dict, list[dict]]:

@@ -87,3 +87,29 @@ def test_missing_calibration_manifest_is_a_user_error(tiny_bundle, tmp_path, cap
     code = main(["quantize", str(tiny_bundle), "--calibration", str(tmp_path / "nope.jsonl"),
                  "--out", str(tmp_path / "o")])
     assert code == 2 and "no such manifest" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ship_keeps_only_the_named_networks_and_never_drops_the_default(tiny_bundle, calibration_manifest,
+                                                                       eval_manifest, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["quantize", str(tiny_bundle), "--calibration", str(calibration_manifest), "--out", str(out),
+                 "--eval", f"real:{eval_manifest}", "--method", "minmax", "--calibration-utterances", "8",
+                 "--no-rss", "--no-tflite", "--ship", "onnx"])
+    if code == 0:  # the rule chose fp32: the int8 file is measured and reported but not shipped
+        meta = json.loads((out / "bundle.json").read_text())
+        assert meta["quantization"]["default"] == "onnx"
+        assert set(meta["networks"]) == {"onnx"} and not (out / "model.int8.onnx").exists()
+        assert meta["quantization"]["variants"]["onnx-int8"]["shipped"] is False
+    else:  # the rule chose int8: leaving it out is refused and nothing is written
+        assert code == 2
+        assert "leaves out onnx-int8" in capsys.readouterr().err
+        assert not out.exists() and not list(tmp_path.glob(".*.partial"))
+
+
+def test_ship_of_a_tflite_variant_without_tflite_is_refused_at_once(tiny_bundle, calibration_manifest, tmp_path,
+                                                                     capsys):
+    code = main(["quantize", str(tiny_bundle), "--calibration", str(calibration_manifest), "--out", str(tmp_path / "o"),
+                 "--no-tflite", "--ship", "tflite-int8"])
+    assert code == 2
+    assert "--no-tflite" in capsys.readouterr().err

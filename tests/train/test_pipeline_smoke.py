@@ -18,6 +18,7 @@ ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
                     reason="the TTS engines are not installed (scripts/install_tts.sh)")
 def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     from edge.recognizer import Recognizer
+    from train.parity import compare
     from train.pipeline import build
 
     lines = SPEECH_COMMANDS.read_text().splitlines()[::120]  # ~30 clips from many speakers
@@ -30,11 +31,11 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
         "real_speech": [{"manifest": str(real), "copies": 2, "dev_speakers": 3, "license": "CC-BY-4.0"}],
         "synthetic": {"utterances": 8, "seed": 3, "copies": 2, "dev_fraction": 0.2},
         "model": {"channels": 16, "block_kernels": [5], "epilog_channels": 16, "epilog_kernel": 5},
-        "training": {"epochs": 1, "threads": 1},
+        "training": {"epochs": 1, "threads": 1, "device": "cpu"},
         "lm_sentences": 200, "workers": 1,
     }))
     out = build(recipe, tmp_path / "work", tmp_path / "bundle")
-    for name in ("bundle.json", "model.onnx", "tokens.txt", "lm.arpa", "calibration.json", "profile.json",
+    for name in ("bundle.json", "model.onnx", "tokens.txt", "lm.arpa.gz", "calibration.json", "profile.json",
                  "MODEL_CARD.md"):
         assert (out / name).is_file(), name
     synthetic = [json.loads(line) for line in (tmp_path / "work" / "synth_train" / "manifest.jsonl").open()]
@@ -43,6 +44,10 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     result = recognizer.transcribe(_first_clip_samples(real))
     assert 0.0 <= result.confidence <= 1.0
     assert "Speech Commands" in (out / "MODEL_CARD.md").read_text()
+    assert "Trained on cpu" in (out / "MODEL_CARD.md").read_text()
+    # The exported ONNX network and the PyTorch model give the same transcripts.
+    parity = compare(out, tmp_path / "work" / "model", [real])
+    assert parity["utterances"] > 0 and parity["share"] == 1.0
     # A second run finds every step done and only re-bundles.
     assert build(recipe, tmp_path / "work", tmp_path / "bundle") == out
 
