@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -80,10 +80,17 @@ class CtcDecoder:
         hotwords = [(self._spellable_phrase(phrase), boost) for phrase, boost in self.options.hotwords]
         self.hotwords = Hotwords(hotwords, separator=word_separator)
         self.vocabulary = self._vocabulary(lexicon, hotwords)
-        self._search = None
+        self._search = self._open_search = None
         if self.options.beam > 1:
             self._search = PrefixBeamSearch(self.tokens, blank_id, self.separator_id, self.options,
                                             lm=lm, vocabulary=self.vocabulary, hotwords=self.hotwords)
+        if self.options.beam > 1 and self.options.lexicon_only:
+            # When no lexicon-only hypothesis completes (every surviving prefix ends inside a word
+            # that no lexicon entry finishes), decode without the constraint rather than return
+            # nothing: the out-of-vocabulary words then lower the confidence and the clip escalates.
+            self._open_search = PrefixBeamSearch(self.tokens, blank_id, self.separator_id,
+                                                 replace(self.options, lexicon_only=False), lm=lm,
+                                                 vocabulary=self.vocabulary, hotwords=self.hotwords)
 
     @classmethod
     def from_bundle(cls, bundle: Bundle, options: DecoderOptions | None = None,
@@ -131,6 +138,8 @@ class CtcDecoder:
 
     def _beam(self, log_probs: np.ndarray) -> _Best:
         hypotheses = self._search.search(log_probs)
+        if not hypotheses and self._open_search is not None:
+            hypotheses = self._open_search.search(log_probs)
         labels = hypotheses[0].labels if hypotheses else ()
         path = viterbi_path(log_probs, labels, self.blank_id)
         spans = token_spans(path, self.blank_id)

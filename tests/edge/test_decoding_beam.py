@@ -130,6 +130,15 @@ def test_lexicon_constrains_or_biases_words():
     assert _decoder(beam=8, lexicon=lexicon).decode(log_probs).text == "set a tamer"
 
 
+def test_lexicon_only_falls_back_to_open_decoding_when_no_lexicon_word_fits():
+    log_probs = _spell("jazz")  # every prefix that survives is "jazz", a prefix of "jazzy" but no word
+    lexicon = ["jazzy", "timer"]
+    assert _decoder(beam=8, lexicon=lexicon, lexicon_only=True)._search.search(log_probs) == []
+    decoded = _decoder(beam=8, lexicon=lexicon, lexicon_only=True).decode(log_probs)
+    assert decoded.text == "jazz", "the open search answers instead of an empty transcript"
+    assert decoded.features.oov_rate == 1.0
+
+
 def test_lexicon_only_needs_a_vocabulary():
     with pytest.raises(ValueError, match="vocabulary"):
         _decoder(beam=8, lexicon_only=True)
