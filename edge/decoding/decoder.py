@@ -16,6 +16,7 @@ from edge.decoding.beam import PrefixBeamSearch
 from edge.decoding.greedy import greedy_decode
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import LN_10, SENTENCE_END, SENTENCE_START, UNKNOWN, NgramLM
+from edge.decoding.lm_cache import load_cached
 from edge.decoding.options import DecoderOptions
 from edge.decoding.vocabulary import Vocabulary
 from edge.errors import BundleError
@@ -99,7 +100,7 @@ class CtcDecoder:
 
         The lexicon is the optional file named by bundle.json's "lexicon" key, one word per line.
         """
-        lm = NgramLM.load(bundle.lm_path) if use_lm and bundle.lm_path is not None else None
+        lm = load_cached(bundle.lm_path) if use_lm and bundle.lm_path is not None else None
         lexicon = None
         if bundle.extra.get("lexicon"):
             path = bundle.path / bundle.extra["lexicon"]

@@ -54,6 +54,14 @@ class CompiledLm(NamedTuple):
         return self.word_ids[word] if word in self.word_ids else self.unk_word
 
 
+def compiled(lm: NgramLM) -> CompiledLm:
+    """compile_lm(lm), computed once per NgramLM and kept on it (and in edge.decoding.lm_cache's pickles)."""
+    tables = getattr(lm, "_compiled", None)
+    if tables is None:
+        tables = lm._compiled = compile_lm(lm)
+    return tables
+
+
 def compile_lm(lm: NgramLM) -> CompiledLm:
     """The arrays of `lm` (see the module docstring)."""
     probs, backoffs, contexts = lm._probs, lm._backoffs, lm._contexts

@@ -3,7 +3,7 @@
 Words are followed character by character, so tokens of several characters work as in the
 reference search. The lexicon is a trie over characters whose nodes carry the look-ahead
 (`Vocabulary.prefix_best`); hotword states are the phrase prefixes of `Hotwords` (0 is a word
-start, -1 a word that matches no phrase). The LM tables come from `lm_tables.compile_lm`.
+start, -1 a word that matches no phrase). The LM tables come from `lm_tables.compiled`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
-from edge.decoding.lm_tables import LmTables, compile_lm
+from edge.decoding.lm_tables import LmTables, compiled
 from edge.decoding.vocabulary import Vocabulary
 
 OFF_TRIE = -1  # trie node of a word that has left the vocabulary
@@ -92,7 +92,7 @@ def compile_search(tokens: tuple[str, ...], params: SearchParams, vocabulary: Vo
     token_lengths = np.array([0 if i == params.blank else len(t) for i, t in enumerate(tokens)], dtype=np.int64)
     # Without an LM, an empty one stands in: the kernel's arguments keep their types and
     # has_lm keeps it from being read.
-    compiled_lm = compile_lm(lm if lm is not None else NgramLM({}, {}, order=1))
+    compiled_lm = compiled(lm if lm is not None else NgramLM({}, {}, order=1))
     spelling = Spelling(token_chars, token_lengths, *_trie(vocabulary, char_ids, compiled_lm.word_code),
                         oov_word=compiled_lm.unk_word)
     separator_text = tokens[params.separator]

@@ -1,0 +1,62 @@
+"""A cache of parsed and compiled language models, so a cold start does not re-read the ARPA text.
+
+Parsing a bundle's ARPA file and building the beam kernel's tables from it take about half a
+second each start. The first load pickles the NgramLM together with its compiled tables into
+the user's cache folder (platformdirs' user_cache_dir("earshot"), or $EARSHOT_CACHE_DIR), keyed
+by a hash of the ARPA file's bytes and of this module's FORMAT, so an edited LM or a new table
+layout never reads a stale entry. A cache that cannot be written (read-only home) only costs
+the time; a damaged entry is parsed again and replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from edge.decoding.lm import NgramLM
+from edge.decoding.lm_tables import compiled
+
+FORMAT = "lm-cache-1"
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("EARSHOT_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("earshot"))
+
+
+def load_cached(path: str | Path) -> NgramLM:
+    """NgramLM.load(path) with its compiled tables, from the cache when an entry matches."""
+    path = Path(path)
+    try:
+        digest = hashlib.sha1(FORMAT.encode() + path.read_bytes()).hexdigest()[:20]
+    except OSError:
+        return NgramLM.load(path)  # names the file and the problem
+    entry = cache_dir() / f"lm-{digest}.pickle"
+    try:
+        with open(entry, "rb") as handle:
+            lm = pickle.load(handle)
+        if isinstance(lm, NgramLM):
+            return lm
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    lm = NgramLM.load(path)
+    compiled(lm)
+    _store(lm, entry)
+    return lm
+
+
+def _store(lm: NgramLM, entry: Path) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=entry.parent, prefix=".lm-", delete=False) as handle:
+            pickle.dump(lm, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, entry)
+    except OSError:
+        pass
