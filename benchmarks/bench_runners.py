@@ -28,7 +28,8 @@ def _skip_reason(variant: str) -> str | None:
     from edge.bundle import load_bundle
 
     if variant not in load_bundle(BUNDLE).networks:
-        return f"{BUNDLE} has no '{variant}' network (run earshot quantize to make it)"
+        return (f"{BUNDLE} has no '{variant}' network (the shipped bundle carries its int8 networks only; "
+                "set EARSHOT_BENCH_BUNDLE to an `earshot quantize` output without --ship for all four)")
     runtime = variant.split("-")[0]
     if not any(importlib.util.find_spec(module) for module in RUNTIME_MODULES[runtime]):
         return f"no {runtime} runtime installed ({' or '.join(RUNTIME_MODULES[runtime])})"
