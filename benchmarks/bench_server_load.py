@@ -3,13 +3,15 @@
     python benchmarks/bench_server_load.py                  # 8 clients for 5 s
     EARSHOT_LOAD_FULL=1 python benchmarks/bench_server_load.py  # 64 clients for 60 s
     EARSHOT_LOAD_CLIENTS=32 EARSHOT_LOAD_SECONDS=20 ...     # anything in between
+    EARSHOT_LOAD_SOLO=200 ...                               # requests of the one-client phase (30)
 
 Clients mix recognize (real speech clips when /work/shared/eval/public is here, else tones),
 search and telemetry requests, each recognize with a fresh clip id, spread over 16 device tokens;
 on 429/503 they wait the Retry-After they are given (deliberate backpressure, not errors).
 Reported: latency p50/p95/p99 per endpoint, throughput, status counts, errors (anything else),
 server RSS (main process plus workers) before and after, and the server overhead per recognize
-(its total time minus queue wait and model time), under load and from one client alone.
+(its total time minus queue wait and model time), under load and from one client alone; alone,
+also its parts (audio decode, worker round trip, search, and the rest: body, clip store, admission).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from tests.cloud.serving import add_token, start_server, stop_server, tone, wav_
 EVAL_DIR = Path("/work/shared/eval/public")
 QUERIES = ["weather in paris", "reykjavik", "new york", "zoo mad ian", "capital of japan", "bogota colombia"]
 DEVICES = 16
-SOLO_REQUESTS = 30
+SOLO_REQUESTS = 30  # the one-client phase; EARSHOT_LOAD_SOLO sets it
 
 
 def _clips() -> list[bytes]:
@@ -108,23 +110,30 @@ async def _client(number: int, url: str, tokens: list[str], clips: list[bytes], 
                 tally.overhead_ms.append(body["timings"]["overhead_ms"])
 
 
-async def _solo(url: str, token: str, clips: list[bytes]) -> dict:
-    """One client, one request at a time: server overhead with no queueing, and client-side extra."""
+async def _solo(url: str, token: str, clips: list[bytes], requests: int) -> dict:
+    """One client, one request at a time, each with a clip id as a device sends it: server overhead
+    with no queueing, its parts, and what the client sees beyond model time."""
     overhead, client_extra, parts = [], [], defaultdict(list)
+    load_before = os.getloadavg()[0]
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
-        for number in range(SOLO_REQUESTS):
+        for number in range(requests):
             started = time.perf_counter()
+            clip_id = f"solo-{number}-{random.getrandbits(64):x}"
             async with http.post(f"{url}/v1/recognize", data=clips[number % len(clips)],
-                                 headers={"Content-Type": "audio/wav"}) as response:
+                                 headers={"Content-Type": "audio/wav", "X-Clip-Id": clip_id}) as response:
                 body = await response.json()
             elapsed_ms = (time.perf_counter() - started) * 1000
             if response.status == 200:
-                overhead.append(body["timings"]["overhead_ms"])
+                timings = body["timings"]
+                overhead.append(timings["overhead_ms"])
                 for part in ("decode_ms", "ipc_ms", "search_ms"):
-                    parts[part].append(body["timings"][part])
-                client_extra.append(elapsed_ms - body["timings"]["model_ms"] - body["timings"]["queue_ms"])
+                    parts[part].append(timings[part])
+                parts["other_ms"].append(timings["overhead_ms"] - timings["decode_ms"] - timings["ipc_ms"]
+                                         - timings["search_ms"])
+                client_extra.append(elapsed_ms - timings["model_ms"] - timings["queue_ms"])
     return {"server_overhead": _percentiles(overhead), "client_seen_overhead": _percentiles(client_extra),
-            "parts": {part: _percentiles(values) for part, values in parts.items()}}
+            "parts": {part: _percentiles(values) for part, values in parts.items()},
+            "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]}}
 
 
 async def _load(url: str, tokens: list[str], clients: int, seconds: float) -> tuple[Tally, float]:
@@ -134,7 +143,7 @@ async def _load(url: str, tokens: list[str], clients: int, seconds: float) -> tu
     return tally, time.monotonic() - started
 
 
-def run(clients: int, seconds: float, workers: int | None = None) -> dict:
+def run(clients: int, seconds: float, workers: int | None = None, solo_requests: int = SOLO_REQUESTS) -> dict:
     """Start a server, measure one client alone, then `clients` at once for `seconds`; return the report."""
     with tempfile.TemporaryDirectory() as tmp:
         config = "[limits]\nmax_queue = 32\nper_device_inflight = 4\nretry_after_s = 1\n"
@@ -143,7 +152,7 @@ def run(clients: int, seconds: float, workers: int | None = None) -> dict:
         server = start_server(Path(tmp) / "data", config)
         try:
             tokens = [server.token] + [add_token(server.data_dir, f"load-{n}") for n in range(DEVICES - 1)]
-            solo = asyncio.run(_solo(server.url, server.token, _clips()))
+            solo = asyncio.run(_solo(server.url, server.token, _clips(), solo_requests))
             rss_before = _rss_mb(server.process.pid)
             tally, elapsed = asyncio.run(_load(server.url, tokens, clients, seconds))
             rss_after = _rss_mb(server.process.pid)
@@ -174,7 +183,7 @@ def main() -> int:
     clients = int(os.environ.get("EARSHOT_LOAD_CLIENTS", 64 if full else 8))
     seconds = float(os.environ.get("EARSHOT_LOAD_SECONDS", 60 if full else 5))
     workers = int(os.environ["EARSHOT_LOAD_WORKERS"]) if "EARSHOT_LOAD_WORKERS" in os.environ else None
-    report = run(clients, seconds, workers)
+    report = run(clients, seconds, workers, int(os.environ.get("EARSHOT_LOAD_SOLO", SOLO_REQUESTS)))
     print(json.dumps(report, indent=2))
     return 0 if not report["errors"] else 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -41,6 +42,7 @@ def init_app(config: ServerConfig) -> web.Application:
     for module in (recognize, search, telemetry, ops):
         app.add_routes(module.routes)
     app.cleanup_ctx.extend([_stores, _search_index, _models, _maintenance])
+    app.on_startup.append(_freeze_heap)  # runs after the cleanup contexts have started
     app.on_shutdown.append(_drain)
     return app
 
@@ -101,6 +103,13 @@ async def _maintenance(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(loop())
     yield
     task.cancel()
+
+
+async def _freeze_heap(app: web.Application) -> None:
+    """Exempt what start-up built (modules, the search index) from garbage collection: a full
+    collection over it took 18 ms, paid by whichever request happened to trigger it."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _drain(app: web.Application) -> None:

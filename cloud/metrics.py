@@ -45,7 +45,8 @@ class Metrics:
         self.device_hypothesis_used = Counter("earshot_device_hypothesis_used",
                                               "Answers that took words from the device's hypothesis",
                                               registry=registry)
-        self.worker_restarts = Counter("earshot_worker_restarts", "Times the model worker pool was rebuilt",
+        self.worker_restarts = Counter("earshot_worker_restarts",
+                                       "Model workers replaced after exiting or overrunning the timeout",
                                        registry=registry)
         self.telemetry_reports = Counter("earshot_telemetry_reports", "Device telemetry reports stored",
                                          registry=registry)

@@ -14,6 +14,7 @@ from cloud.keys import METRICS, TOKENS
 
 log = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+STARTED = "started"  # request key: when the first middleware saw the request (time.perf_counter)
 
 
 @web.middleware
@@ -41,7 +42,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
 @web.middleware
 async def metrics(request: web.Request, handler) -> web.StreamResponse:
     """Count and time every request by route (the route's pattern, not the raw path)."""
-    started = time.perf_counter()
+    started = request[STARTED] = time.perf_counter()
     response = await handler(request)
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "unmatched"

@@ -59,15 +59,22 @@ async def read_recognize_request(request: web.Request, max_body_bytes: int) -> R
     return _checked(audio, meta)
 
 
-def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
-    """Decode to float32 mono 16 kHz (converting rate and channels); 422 ApiError when unusable."""
+def clip_sample_rate(audio: bytes, max_clip_s: float) -> int | None:
+    """The sample rate a clip's header states (None without a readable header: decoding says why);
+    422 ApiError when the header says the clip is longer than `max_clip_s`."""
     try:
         info = sf.info(io.BytesIO(audio))
     except Exception:  # noqa: BLE001 - libsndfile reports unreadable data in several types
-        info = None
-    if info is not None and info.samplerate > 0 and info.frames / info.samplerate > max_clip_s:
+        return None
+    if info.samplerate > 0 and info.frames / info.samplerate > max_clip_s:
         raise ApiError(422, "clip_too_long", f"the clip is {info.frames / info.samplerate:.1f} s; "
                                              f"the limit is {max_clip_s:g} s")
+    return info.samplerate
+
+
+def decode_clip(audio: bytes, max_clip_s: float) -> AudioChunk:
+    """Decode to float32 mono 16 kHz (converting rate and channels); 422 ApiError when unusable."""
+    clip_sample_rate(audio, max_clip_s)
     try:
         chunk = decode_audio(audio, name="clip", max_duration_s=max_clip_s)
     except AudioInputError as exc:

@@ -27,17 +27,20 @@ class VoskRecognizer:
     name = "vosk"
 
     def __init__(self, model_dir: str | os.PathLike, nbest: int = 5) -> None:
-        try:
-            import vosk
-        except ImportError:
-            raise EarshotError("Vosk is not installed: pip install vosk") from None
         path = Path(model_dir)
         if not (path / "am").is_dir() and not (path / "final.mdl").exists():
             raise EarshotError(f"{path}: not a Vosk model directory (download one from "
                                "https://alphacephei.com/vosk/models and unpack it)")
+        try:
+            import vosk
+        except ImportError:
+            raise EarshotError("Vosk is not installed: pip install vosk") from None
         vosk.SetLogLevel(-1)
         self._vosk = vosk
-        self._model = vosk.Model(str(path))
+        try:
+            self._model = vosk.Model(str(path))
+        except Exception as exc:  # noqa: BLE001 - Vosk raises a bare Exception("Failed to create a model")
+            raise EarshotError(f"{path}: Vosk could not load this model ({exc})") from None
         self.nbest = nbest
         self._lock = threading.Lock()
 

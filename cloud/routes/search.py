@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from aiohttp import web
@@ -30,7 +29,7 @@ async def search(request: web.Request) -> web.Response:
                                               f"and {MAX_ALTERNATIVES} alternatives")
     limit = _limit(request.query.get("limit"), request.app[CONFIG].search.limit)
     started = time.perf_counter()
-    results = await asyncio.to_thread(request.app[SEARCHER].search, [query, *alternatives], limit)
+    results = request.app[SEARCHER].search([query, *alternatives], limit)  # on the loop: see routes/recognize.py
     elapsed = time.perf_counter() - started
     request.app[METRICS].search_time.observe(elapsed)
     return web.json_response({"query": query, "results": [r.to_dict() for r in results],
@@ -40,6 +39,6 @@ async def search(request: web.Request) -> web.Response:
 def _limit(raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # "¹".isdigit(), but int("¹") fails
         raise ApiError(400, "invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}")
     return int(raw)

@@ -54,7 +54,7 @@ def trigrams(text: str) -> frozenset[str]:
     padded = f"^{text}$"
     if len(padded) < 3:
         return frozenset((padded,))
-    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset([padded[i:i + 3] for i in range(len(padded) - 2)])
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:

@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from cloud.search.index import word_key
@@ -70,14 +71,20 @@ class Searcher:
         """Rank documents for the first query and, with less weight, the others; best first."""
         spans: dict[tuple[str, ...], float] = {}  # word run -> best weight over the queries
         text: dict[int, tuple[float, str]] = {}  # rowid -> (weighted BM25 share, the FTS query)
+        matched: set[frozenset[str]] = set()  # word sets already looked up, at a weight no lower
         for position, query in enumerate(q for q in queries if q and q.strip()):
             weight = 1.0 if position == 0 else ALTERNATIVE_WEIGHT
             words = fold(query).split()[:MAX_QUERY_WORDS]
             for run, coverage in _runs(words):
                 spans[run] = max(spans.get(run, 0.0), weight * coverage)
-            content = [w for w in words if w not in STOPWORDS]
-            match = " OR ".join(f'"{w}"' for w in dict.fromkeys(content))
-            for rowid, score in (self._text_scores(match) if match else {}).items():
+            content = dict.fromkeys(w for w in words if w not in STOPWORDS)
+            # Alternatives often differ from the best guess only in stopwords or word order, which
+            # give the same OR query and the same BM25 scores at a weight no higher: skip those.
+            if not content or frozenset(content) in matched:
+                continue
+            matched.add(frozenset(content))
+            match = " OR ".join(f'"{w}"' for w in content)
+            for rowid, score in self._text_scores(match).items():
                 if weight * score > text.get(rowid, (0.0, ""))[0]:
                     text[rowid] = (weight * score, match)
         names = self._name_scores(spans)
@@ -89,7 +96,7 @@ class Searcher:
                 hits[rowid] = _Hit(name_score + TEXT_SHARE * text_score, label, match)
         # Scores are rounded before ranking so that ties go to the document listed first.
         ranked = sorted(hits.items(), key=lambda item: (-round(item[1].score, 6), item[0]))[:limit]
-        return [self._result(rowid, hit) for rowid, hit in ranked]
+        return self._results(ranked)
 
     def _text_scores(self, match: str) -> dict[int, float]:
         rows = self._db().execute(
@@ -115,26 +122,35 @@ class Searcher:
         """Phonetic skeletons of words, from the index's lexicon; remembered (speech reuses words)."""
         missing = sorted(words - self._keys.keys())
         if missing:
-            marks = ",".join("?" * len(missing))
-            lexicon = dict(self._db().execute(f"SELECT word, phones FROM lexicon WHERE word IN ({marks})", missing))
+            lexicon = dict(self._db().execute(f"SELECT word, phones FROM lexicon WHERE word IN ({_marks(missing)})",
+                                              missing))
             if len(self._keys) + len(missing) > MAX_REMEMBERED_WORDS:
                 self._keys.clear()
             self._keys.update((w, word_key(w, lexicon)) for w in missing)
         return {w: self._keys[w] for w in words}
 
-    def _result(self, rowid: int, hit: _Hit) -> SearchResult:
-        doc_id, title, text, tags = self._db().execute(
-            "SELECT id, title, text, tags FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        snippet = None
-        if hit.match == "text" or hit.text_query:
-            row = self._db().execute(
-                "SELECT snippet(docs_fts, 1, '<b>', '</b>', '…', 16) FROM docs_fts "
-                "WHERE docs_fts MATCH ? AND rowid = ?", (hit.text_query, rowid)).fetchone() \
-                if hit.text_query else None
-            snippet = row[0] if row and "<b>" in row[0] else None
-        if snippet is None:
-            snippet = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-        return SearchResult(doc_id, title, hit.score, snippet, tuple(json.loads(tags)), hit.match)
+    def _results(self, ranked: list[tuple[int, _Hit]]) -> list[SearchResult]:
+        """Ranked hits as results; documents, and snippets per FTS query, fetched in one query each."""
+        if not ranked:
+            return []
+        db = self._db()
+        rowids = [rowid for rowid, _ in ranked]
+        docs = {row[0]: row[1:] for row in db.execute(
+            f"SELECT rowid, id, title, text, tags FROM docs WHERE rowid IN ({_marks(rowids)})", rowids)}
+        snippets: dict[int, str] = {}
+        for query in dict.fromkeys(hit.text_query for _, hit in ranked if hit.text_query):
+            wanted = [rowid for rowid, hit in ranked if hit.text_query == query]
+            snippets.update(db.execute(
+                "SELECT rowid, snippet(docs_fts, 1, '<b>', '</b>', '…', 16) FROM docs_fts "
+                f"WHERE docs_fts MATCH ? AND rowid IN ({_marks(wanted)})", (query, *wanted)))
+        results = []
+        for rowid, hit in ranked:
+            doc_id, title, text, tags = docs[rowid]
+            snippet = snippets.get(rowid, "")
+            if "<b>" not in snippet:  # nothing matched the words: the document's opening instead
+                snippet = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+            results.append(SearchResult(doc_id, title, hit.score, snippet, tuple(json.loads(tags)), hit.match))
+        return results
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -150,7 +166,11 @@ def _runs(words: list[str]) -> list[tuple[tuple[str, ...], float]]:
     A name that explains more of what was said is a better answer ("San Francisco, California"
     over "San" for "san francisco california"); runs may not start or end with a stopword.
     """
-    content = sum(w not in STOPWORDS for w in words)
-    return [(tuple(words[i:j]), PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE)
-             * sum(w not in STOPWORDS for w in words[i:j]) / content)
+    counted = list(accumulate((w not in STOPWORDS for w in words), initial=0))  # content words before each
+    return [(tuple(words[i:j]), PARTIAL_COVERAGE + (1 - PARTIAL_COVERAGE) * (counted[j] - counted[i]) / counted[-1])
             for i, j in spans(words) if words[i] not in STOPWORDS and words[j - 1] not in STOPWORDS]
+
+
+def _marks(values: list) -> str:
+    """SQL placeholders for `values`: '?,?,?'."""
+    return ",".join("?" * len(values))

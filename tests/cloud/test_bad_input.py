@@ -125,6 +125,7 @@ async def test_bad_telemetry(server, body, content_type, status, code):
 
 @pytest.mark.parametrize("query, status", [("", 400), ("?q=", 400), ("?q=paris&limit=0", 400),
                                            ("?q=paris&limit=abc", 400), ("?q=paris&limit=51", 400),
+                                           ("?q=paris&limit=%C2%B9", 400),  # "¹": a digit to isdigit(), not to int()
                                            ("?q=" + "a" * 201, 400),
                                            ("?q=a" + "&alt=b" * 6, 400), ("?q=%00%01%02", 200),
                                            ("?q=%22%27*OR(NEAR", 200), ("?q=Z%C3%BCrich", 200)])

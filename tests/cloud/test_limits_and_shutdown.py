@@ -102,3 +102,26 @@ async def test_a_killed_model_worker_is_replaced(tight_server):
     assert statuses[-1][0] == 200, statuses
     assert all(s == 200 or (s == 503 and c in ("worker_died", "models_unavailable")) for s, c in statuses), statuses
     assert "earshot_worker_restarts_total 1.0" in metrics
+
+
+async def test_a_clip_over_the_inference_timeout_gets_503_and_its_worker_is_replaced(tmp_path):
+    server = start_server(tmp_path / "data", TIGHT + "inference_timeout_s = 0.5\n")
+    try:
+        async with aiohttp.ClientSession() as http:
+            slow = await _recognize(http, server, server.token, _noise(20.0))
+            statuses = []
+            silence = wav_bytes(np.zeros(8000, dtype=np.float32))  # answered at once, well within the timeout
+            for _ in range(60):  # the replacement loads its models meanwhile
+                status, _, body = await _recognize(http, server, server.token, silence)
+                statuses.append((status, body.get("error", {}).get("code")))
+                if status == 200:
+                    break
+                await asyncio.sleep(1.0)
+            async with http.get(f"{server.url}/metrics", headers=server.headers()) as response:
+                metrics = await response.text()
+    finally:
+        assert stop_server(server.process) == 0
+    assert (slow[0], slow[1], slow[2]["error"]["code"]) == (503, "3", "model_timeout")
+    assert statuses[-1][0] == 200, statuses
+    assert all(s == 200 or (s == 503 and c == "models_unavailable") for s, c in statuses), statuses
+    assert "earshot_worker_restarts_total 1.0" in metrics

@@ -14,6 +14,8 @@ from edge.errors import AudioFormatError, EarshotError
 from tests.cloud.serving import GO_FORWARD, needs_eval_clips, tone
 
 VOSK_MODEL = os.environ.get("EARSHOT_VOSK_MODEL")
+needs_vosk = pytest.mark.skipif(importlib.util.find_spec("vosk") is None,
+                                reason="vosk is not installed (pip install vosk)")
 
 
 def _onnx_bundle() -> str | None:
@@ -89,7 +91,6 @@ def test_vosk_without_a_model_says_what_to_do(monkeypatch, tmp_path):
         create("")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("vosk") is None, reason="vosk is not installed (pip install vosk)")
 def test_vosk_refuses_a_folder_that_is_not_a_model(tmp_path):
     from cloud.recognizers.vosk_recognizer import create
 
@@ -97,16 +98,29 @@ def test_vosk_refuses_a_folder_that_is_not_a_model(tmp_path):
         create(str(tmp_path))
 
 
+@needs_vosk
+def test_vosk_says_when_it_cannot_load_a_model(tmp_path):
+    from cloud.recognizers.vosk_recognizer import create
+
+    (tmp_path / "am").mkdir()  # laid out like a model, but empty
+    with pytest.raises(EarshotError, match="could not load"):
+        create(str(tmp_path))
+
+
 @needs_eval_clips
-@pytest.mark.skipif(not VOSK_MODEL or importlib.util.find_spec("vosk") is None,
-                    reason="set EARSHOT_VOSK_MODEL to a downloaded Vosk model and pip install vosk")
+@needs_vosk
+@pytest.mark.skipif(not VOSK_MODEL, reason="no Vosk model: set EARSHOT_VOSK_MODEL to a model unpacked from "
+                                           "https://alphacephei.com/vosk/models")
 def test_vosk_transcribes_real_speech():
     from cloud.recognizers.vosk_recognizer import create
     from edge.audio import read_audio
 
-    transcript = create(VOSK_MODEL).transcribe(read_audio(GO_FORWARD).samples, 16000)
-    assert transcript.model == "vosk" and "forward" in transcript.text.split()
+    recognition = create(VOSK_MODEL).recognize(read_audio(GO_FORWARD).samples, 16000)
+    transcript = recognition.transcript
+    assert transcript.model == "vosk" and transcript.source == "cloud" and "forward" in transcript.text.split()
     assert [w.word for w in transcript.words] == transcript.text.split()
+    assert all(0 <= w.confidence <= 1 for w in transcript.words)
+    assert transcript.text not in recognition.alternatives and len(recognition.alternatives) <= 5
 
 
 def _edge_recognizer_available() -> bool:
