@@ -18,6 +18,7 @@ ATTRIBUTION = (
 
 def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
     meta = json.loads((bundle / "bundle.json").read_text())
+    state = _checkpoint(work)
     size_mb = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
     lines = [
         f"# Model card: {recipe.name}",
@@ -37,7 +38,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         *([recipe.notes, ""] if recipe.notes else []),
         "## Network",
         "",
-        f"- parameters: {_parameters(work)}; config: `{json.dumps(meta.get('model_config', {}))}`",
+        f"- parameters: {_parameters(state)}; config: `{json.dumps(meta.get('model_config', {}))}`",
         f"- output step: {meta['frame_stride'] * 10} ms; tokens: {len((bundle / 'tokens.txt').read_text().split(chr(10))) - 1}"
         " (blank, space, a-z, apostrophe)",
         f"- ONNX opset 17, dynamic time axis; ONNX Runtime vs PyTorch max |log-prob| difference "
@@ -54,7 +55,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
                      f"| {info['speakers']} | {info['license']} |")
     lines += ["", f"Attribution: {ATTRIBUTION}", ""]
     lines += _voices(data)
-    lines += ["", "## Training", "", f"`{json.dumps(_training_config(work))}`", "", _trained_on(work), ""]
+    lines += ["", "## Training", "", f"`{json.dumps(state['train_config'])}`", "", _trained_on(state), ""]
     lines += _training_log(work)
     lines += ["", "## Evaluation", "",
               "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
@@ -75,25 +76,21 @@ def _voices(data: DataPlan) -> list[str]:
     return lines
 
 
-def _parameters(work: Path) -> str:
-    from train.model import count_parameters
-    from train.trainer import load_trained
-
-    return f"{count_parameters(load_trained(work / 'model')) / 1e6:.2f} M"
-
-
-def _trained_on(work: Path) -> str:
+def _checkpoint(work: Path) -> dict:
     import torch
 
-    state = torch.load(work / "model" / "checkpoint.pt", weights_only=False, map_location="cpu")
+    return torch.load(work / "model" / "checkpoint.pt", weights_only=False, map_location="cpu")
+
+
+def _parameters(state: dict) -> str:
+    from train.model import ConvCtcModel, ModelConfig, count_parameters
+
+    return f"{count_parameters(ConvCtcModel(ModelConfig.from_dict(state['model_config']))) / 1e6:.2f} M"
+
+
+def _trained_on(state: dict) -> str:
     return (f"Trained on {state.get('device', 'an unrecorded device')}: {state['epoch'] + 1} epochs, "
             f"{state['step']} steps, {state['trained_s']:.0f} s of training.")
-
-
-def _training_config(work: Path) -> dict:
-    import torch
-
-    return torch.load(work / "model" / "checkpoint.pt", weights_only=False)["train_config"]
 
 
 def _training_log(work: Path) -> list[str]:

@@ -78,6 +78,20 @@ async def test_shutdown_finishes_requests_in_flight(tmp_path):
             await http.get(f"{server.url}/healthz")
 
 
+async def _until_answered(http, server, token, body, attempts: int = 60):
+    """Send `body` once a second until a 200 (a replacement worker loads its models meanwhile):
+    every (status, error code) seen, and the /metrics text after."""
+    statuses = []
+    for _ in range(attempts):
+        status, _, answer = await _recognize(http, server, token, body)
+        statuses.append((status, answer.get("error", {}).get("code")))
+        if status == 200:
+            break
+        await asyncio.sleep(1.0)
+    async with http.get(f"{server.url}/metrics", headers=server.headers()) as response:
+        return statuses, await response.text()
+
+
 def _children(pid: int) -> list[int]:
     return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
 
@@ -89,16 +103,8 @@ async def test_a_killed_model_worker_is_replaced(tight_server):
     assert workers, "no worker process found"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
-    statuses = []
     async with aiohttp.ClientSession() as http:
-        for _ in range(60):
-            status, _, body = await _recognize(http, tight_server, tight_server.other_token, _noise(0.5))
-            statuses.append((status, body.get("error", {}).get("code")))
-            if status == 200:
-                break
-            await asyncio.sleep(1.0)
-        async with http.get(f"{tight_server.url}/metrics", headers=tight_server.headers()) as response:
-            metrics = await response.text()
+        statuses, metrics = await _until_answered(http, tight_server, tight_server.other_token, _noise(0.5))
     assert statuses[-1][0] == 200, statuses
     assert all(s == 200 or (s == 503 and c in ("worker_died", "models_unavailable")) for s, c in statuses), statuses
     assert "earshot_worker_restarts_total 1.0" in metrics
@@ -109,16 +115,8 @@ async def test_a_clip_over_the_inference_timeout_gets_503_and_its_worker_is_repl
     try:
         async with aiohttp.ClientSession() as http:
             slow = await _recognize(http, server, server.token, _noise(20.0))
-            statuses = []
             silence = wav_bytes(np.zeros(8000, dtype=np.float32))  # answered at once, well within the timeout
-            for _ in range(60):  # the replacement loads its models meanwhile
-                status, _, body = await _recognize(http, server, server.token, silence)
-                statuses.append((status, body.get("error", {}).get("code")))
-                if status == 200:
-                    break
-                await asyncio.sleep(1.0)
-            async with http.get(f"{server.url}/metrics", headers=server.headers()) as response:
-                metrics = await response.text()
+            statuses, metrics = await _until_answered(http, server, server.token, silence)
     finally:
         assert stop_server(server.process) == 0
     assert (slow[0], slow[1], slow[2]["error"]["code"]) == (503, "3", "model_timeout")
