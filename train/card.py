@@ -55,7 +55,8 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
                      f"| {info['speakers']} | {info['license']} |")
     lines += ["", f"Attribution: {ATTRIBUTION}", ""]
     lines += _voices(data)
-    lines += ["", "## Training", "", f"`{json.dumps(state['train_config'])}`", "", _trained_on(state), ""]
+    lines += ["", "## Training", "", *_base(recipe), f"`{json.dumps(state['train_config'])}`", "",
+              _trained_on(state), ""]
     lines += _training_log(work)
     lines += ["", "## Evaluation", "",
               "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
@@ -63,10 +64,17 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _base(recipe: Recipe) -> list[str]:
+    if recipe.base is None:
+        return []
+    return [f"Fine-tuned from the model of `{recipe.base.recipe}` (its work folder: `{recipe.base.work}`); "
+            "the log's epoch 0 is that model's dev CER.", ""]
+
+
 def _voices(data: DataPlan) -> list[str]:
     from train.voices import voice
 
-    names = data.sources.get("synthetic", {}).get("voices", [])
+    names = sorted({name for info in data.sources.values() for name in info.get("voices", [])})
     if not names:
         return []
     lines = ["### Synthetic voices", "", "| voice | engine | licence |", "|---|---|---|"]
@@ -99,5 +107,9 @@ def _training_log(work: Path) -> list[str]:
         return []
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     lines = ["| epoch | steps | loss | dev CER (greedy) | training s |", "|---|---|---|---|---|"]
-    lines += [f"| {r['epoch']} | {r.get('steps', '')} | {r['loss']:.3f} | {r.get('dev_cer', '')} | {r['trained_s']} |" for r in rows]
+    lines += [f"| {r['epoch']} | {r.get('steps', '')} | {_number(r['loss'])} | {r.get('dev_cer', '')} | {r['trained_s']} |" for r in rows]
     return lines
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:.3f}"

@@ -28,7 +28,8 @@ def unit_hash(text: str) -> float:
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
 
 
-def plan(recipe: Recipe, synthetic_manifest: Path | None) -> DataPlan:
+def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple[Path, ...] = ()) -> DataPlan:
+    """Training jobs, dev utterances and source summaries; `extra_manifests` pairs with recipe.extra_synthetic."""
     jobs: list[FeatureJob] = []
     dev: list[Utterance] = []
     sources: dict[str, dict] = {}
@@ -41,17 +42,21 @@ def plan(recipe: Recipe, synthetic_manifest: Path | None) -> DataPlan:
         dev += [u for u in utterances if u.speaker in held_out]
         jobs += _copies(kept, name, real.copies, recipe.seed)
         sources[name] = _summary(kept, real.source, real.license, real.copies, len(speakers) - len(held_out))
-    if synthetic_manifest is not None:
-        synth = recipe.synthetic
-        utterances = [u for u in read_manifest(synthetic_manifest)
+    corpora = [("synthetic", recipe.synthetic, synthetic_manifest)]
+    corpora += [(f"synthetic_seed{extra.seed}", extra, manifest)
+                for extra, manifest in zip(recipe.extra_synthetic, extra_manifests, strict=True)]
+    for name, synth, manifest in corpora:
+        if manifest is None:
+            continue
+        utterances = [u for u in read_manifest(manifest)
                       if not synth.commercial_only or voice_named(u.voice).commercial_ok]
         held_out = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") < synth.dev_fraction]
         kept = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") >= synth.dev_fraction]
         dev += held_out
-        jobs += _copies(kept, "synthetic", synth.copies, recipe.seed)
+        jobs += _copies(kept, name, synth.copies, recipe.seed)
         voices = sorted({u.voice for u in kept})
-        sources["synthetic"] = _summary(kept, "earshot synth (see voices)", "see voices", synth.copies, len(voices))
-        sources["synthetic"]["voices"] = voices
+        sources[name] = _summary(kept, "earshot synth (see voices)", "see voices", synth.copies, len(voices))
+        sources[name]["voices"] = voices
     return DataPlan(jobs, dev, sources)
 
 

@@ -19,25 +19,12 @@ from train.recipe import Recipe
 
 def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path | None = None) -> Path:
     """Run every step of the recipe; returns the finished bundle folder `out`."""
-    from train import tokens
-    from train.augment import Augmenter
     from train.export import write_bundle
-    from train.trainer import load_trained, train, training_finished
 
     recipe = Recipe.load(recipe_path)
     work.mkdir(parents=True, exist_ok=True)
-    synthetic_manifest = synthetic_manifest or _synthesise(recipe, work / "synth_train")
-    data = plan(recipe, synthetic_manifest)
-    dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
-                          work / "features" / "dev", None, recipe.workers, recipe.model.stride)
-    if training_finished(work / "model", recipe.training.epochs):
-        model = load_trained(work / "model")  # e.g. trained on a GPU machine: no training features needed here
-    else:
-        train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
-                                recipe.model.stride)
-        model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
-                      pad_value=float(np.log(1e-6)))
-    lm_file = _language_model(recipe, work / "lm.arpa", synthetic_manifest)
+    model, data, dev_feats, manifests = trained_model(recipe, work, synthetic_manifest)
+    lm_file = _language_model(recipe, work / "lm.arpa", manifests)
     examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), max(1, len(dev_feats) // 8))]
     staging = work / "bundle"
     if staging.exists():
@@ -53,19 +40,45 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     return out
 
 
-def _synthesise(recipe: Recipe, folder: Path) -> Path:
+def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = None):
+    """(model, data plan, dev features, synthetic manifests) of `recipe`, training what is not trained yet.
+
+    A recipe with a `base` first has its base recipe's model trained (in work/<base.work>, which
+    may already hold it) and starts from those weights.
+    """
+    from train import tokens
+    from train.augment import Augmenter
+    from train.trainer import load_trained, train, training_finished
+
+    synthetic_manifest = synthetic_manifest or _synthesise(recipe.synthetic, work / "synth_train", recipe.workers)
+    extra_manifests = tuple(_synthesise(extra, work / f"synth_seed{extra.seed}", recipe.workers)
+                            for extra in recipe.extra_synthetic)
+    data = plan(recipe, synthetic_manifest, extra_manifests)
+    dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
+                          work / "features" / "dev", None, recipe.workers, recipe.model.stride)
+    if training_finished(work / "model", recipe.training.epochs):
+        # e.g. trained on a GPU machine: no training features needed here
+        return load_trained(work / "model"), data, dev_feats, (synthetic_manifest, *extra_manifests)
+    init = None
+    if recipe.base is not None:
+        base = Recipe.load(recipe.base.recipe)
+        if base.model != recipe.model:
+            raise ValueError(f"base recipe {recipe.base.recipe}: its model config differs from this recipe's")
+        same_corpus = base.synthetic == recipe.synthetic
+        init = trained_model(base, work / recipe.base.work, synthetic_manifest if same_corpus else None)[0]
+    train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
+                            recipe.model.stride)
+    model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
+                  pad_value=float(np.log(1e-6)), init=init)
+    return model, data, dev_feats, (synthetic_manifest, *extra_manifests)
+
+
+def _synthesise(corpus, folder: Path, workers: int) -> Path:
     from train import synth
 
     manifest = folder / "manifest.jsonl"
     if not manifest.exists():
-        options = recipe.synthetic
-        argv = ["--out", str(folder), "--split", "train", "--n", str(options.utterances), "--seed", str(options.seed),
-                "--workers", str(recipe.workers)]
-        for path in options.general_manifests:
-            argv += ["--general-manifest", path]
-        for path in options.exclude_manifests:
-            argv += ["--exclude-manifest", path]
-        synth.main(argv)
+        synth.main(corpus.synth_argv(folder, workers))
     return manifest
 
 
@@ -75,7 +88,7 @@ def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, strid
     return FeatureSet.load(folder)
 
 
-def _language_model(recipe: Recipe, path: Path, synthetic_manifest: Path | None) -> Path:
+def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path, ...]) -> Path:
     """Word n-gram LM over the domain's sentences and the training transcripts."""
     from train.corpus import read_manifest
     from train.domain import load_catalog
@@ -87,8 +100,8 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifest: Path | None)
     sentences = [s.text for s in generate(load_catalog(), n=recipe.lm_sentences, seed=recipe.seed)]
     for real in recipe.real_speech:
         sentences += [u.text for u in read_manifest(real.manifest)]
-    if synthetic_manifest is not None:
-        sentences += [u.text for u in read_manifest(synthetic_manifest)]
+    for manifest in synthetic_manifests:
+        sentences += [u.text for u in read_manifest(manifest)]
     path.write_text(build_arpa(sentences, order=recipe.lm_order))
     return path
 

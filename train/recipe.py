@@ -36,6 +36,30 @@ class Synthetic:
     copies: int = 2
     commercial_only: bool = True  # leave out voices whose licence forbids commercial use
     dev_fraction: float = 0.03
+    mix: dict[str, float] | None = None  # share of in/general/word (None: earshot synth's default)
+    synthesise_commercial_only: bool = False  # synthesise with commercially usable voices only
+
+    def synth_argv(self, out: Path, workers: int) -> list[str]:
+        """`python -m train.synth` arguments that make this corpus in `out`."""
+        argv = ["--out", str(out), "--split", "train", "--n", str(self.utterances), "--seed", str(self.seed),
+                "--workers", str(workers)]
+        if self.mix:
+            argv += ["--mix", ",".join(f"{kind}={share}" for kind, share in self.mix.items())]
+        if self.synthesise_commercial_only:
+            argv.append("--commercial-only")
+        for path in self.general_manifests:
+            argv += ["--general-manifest", path]
+        for path in self.exclude_manifests:
+            argv += ["--exclude-manifest", path]
+        return argv
+
+
+@dataclass(frozen=True)
+class Base:
+    """A model to start from: trained by another recipe (fine-tuning), in a folder under the work folder."""
+
+    recipe: str  # the base model's recipe, relative to the repository root
+    work: str = "base"  # its work folder, relative to this recipe's work folder (or absolute)
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,8 @@ class Recipe:
     seed: int = 0
     real_speech: tuple[RealSpeech, ...] = ()
     synthetic: Synthetic = field(default_factory=Synthetic)
+    extra_synthetic: tuple[Synthetic, ...] = ()  # further corpora (other seeds and mixes), each with its copies
+    base: Base | None = None  # start from this recipe's trained model instead of random weights
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainConfig = field(default_factory=TrainConfig)
     augment: dict = field(default_factory=dict)  # train.augment.Augmenter settings
@@ -60,6 +86,8 @@ class Recipe:
             seed=int(data.get("seed", 0)),
             real_speech=tuple(RealSpeech(**item) for item in data.get("real_speech", ())),
             synthetic=_synthetic(data.get("synthetic", {})),
+            extra_synthetic=tuple(_synthetic(item) for item in data.get("extra_synthetic", ())),
+            base=Base(**data["base"]) if data.get("base") else None,
             model=ModelConfig.from_dict(data.get("model", {})),
             training=TrainConfig(**data.get("training", {})),
             augment=dict(data.get("augment", {})),
@@ -74,4 +102,6 @@ def _synthetic(data: dict) -> Synthetic:
     data = dict(data)
     for key in ("general_manifests", "exclude_manifests"):
         data[key] = tuple(data.get(key, ()))
+    if data.get("mix") is not None:
+        data["mix"] = {str(kind): float(share) for kind, share in data["mix"].items()}
     return Synthetic(**data)

@@ -75,12 +75,19 @@ def load_sources(split: str, *, domain_dirs=(), general_manifests=(), exclude_ma
     return Sources(catalog, general_text.split_lines(lines, split, exclude=exclude), catalog.words)
 
 
-def plan(sources: Sources, split: str, n: int, seed: int, mix: dict[str, float] | None = None) -> list[Job]:
-    """The first `n` jobs of the stream for (`split`, `seed`); job i never depends on n."""
+def plan(sources: Sources, split: str, n: int, seed: int, mix: dict[str, float] | None = None,
+         commercial_only: bool = False) -> list[Job]:
+    """The first `n` jobs of the stream for (`split`, `seed`); job i never depends on n.
+
+    commercial_only draws voices only from those whose licence allows commercial use (the
+    shipped model's), so no synthesis time goes to audio its training would leave out.
+    """
     mix = mix or DEFAULT_MIX[split]
     kinds, weights = zip(*((k, w) for k, w in mix.items() if w > 0))
     weights = np.asarray(weights) / sum(weights)
-    pool = voices(split)
+    pool = voices(split, commercial_only=commercial_only)
+    if not pool:
+        raise ValueError(f"no {'commercially usable ' if commercial_only else ''}voices in the {split!r} split")
     voice_p = np.array([v.weight for v in pool]) / sum(v.weight for v in pool)
     order = np.random.default_rng([seed, 7]).permutation(len(sources.general))
     jobs = []
@@ -186,7 +193,7 @@ def main_args(args: argparse.Namespace) -> int:
     """Plan, synthesise and write the manifest; print a one-line summary."""
     sources = load_sources(args.split, domain_dirs=args.domain_dir, general_manifests=args.general_manifest,
                            exclude_manifests=args.exclude_manifest)
-    jobs = plan(sources, args.split, args.n, args.seed, args.mix)
+    jobs = plan(sources, args.split, args.n, args.seed, args.mix, commercial_only=args.commercial_only)
     utterances = run(jobs, args.out, args.workers)
     write_manifest(args.out / "manifest.jsonl", utterances)
     hours = sum(u.duration for u in utterances) / 3600

@@ -36,6 +36,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mix", type=_mix, help="share of each kind, e.g. in=0.55,general=0.33,word=0.12")
+    parser.add_argument("--commercial-only", action="store_true",
+                        help="only voices whose licence allows commercial use (those a shipped model may train on)")
     parser.add_argument("--domain-dir", action="append", default=[], help="extra domain folder (train.domain)")
     parser.add_argument("--general-manifest", action="append", default=[],
                         help="a manifest whose texts add to the general English (e.g. LJ Speech's)")

@@ -152,8 +152,13 @@ def greedy_texts(log_probs: torch.Tensor, steps: torch.Tensor, tokens: tuple[str
 
 
 def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: ModelConfig,
-          config: TrainConfig, tokens: tuple[str, ...], pad_value: float) -> ConvCtcModel:
-    """Train (or resume from out/checkpoint.pt) and return the model; logs to out/log.jsonl."""
+          config: TrainConfig, tokens: tuple[str, ...], pad_value: float,
+          init: ConvCtcModel | None = None) -> ConvCtcModel:
+    """Train (or resume from out/checkpoint.pt) and return the model; logs to out/log.jsonl.
+
+    `init` (fine-tuning): start from its weights and feature statistics instead of random ones;
+    the log then opens with an epoch-0 line holding its dev CER, the figure to improve on.
+    """
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     device = pick_device(config.device)
@@ -171,6 +176,11 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, step, trained_s = state["epoch"] + 1, state["step"], state["trained_s"]
         print(f"resuming from {checkpoint} at epoch {start_epoch + 1}")
+    elif init is not None:
+        model.load_state_dict(init.state_dict())
+        if dev is not None:
+            _log(out, {"epoch": 0, "steps": 0, "loss": None, "trained_s": 0.0, "lr": 0.0,
+                       "dev_cer": dev_cer(model, dev, tokens, pad_value, config), "init": "base model"})
     else:
         model.set_feature_stats(*feature_stats(data))
     model.to(device)
@@ -205,9 +215,7 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
                   "trained_s": round(trained_s, 1), "lr": schedule.lr(step, trained_s)}
         if dev is not None:
             record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
-        print(json.dumps(record))
-        with open(out / "log.jsonl", "a") as log:
-            log.write(json.dumps(record) + "\n")
+        _log(out, record)
         torch.save({"model": {k: v.cpu() for k, v in model.state_dict().items()},
                     "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step, "trained_s": trained_s,
                     "finished": schedule.done(step, trained_s), "device": device_name(device),
@@ -218,6 +226,12 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
             break
     model.eval()
     return model.cpu()
+
+
+def _log(out: Path, record: dict) -> None:
+    print(json.dumps(record))
+    with open(out / "log.jsonl", "a") as log:
+        log.write(json.dumps(record) + "\n")
 
 
 def dev_cer(model: ConvCtcModel, dev: FeatureSet, tokens, pad_value: float, config: TrainConfig) -> float:

@@ -50,6 +50,29 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert parity["utterances"] > 0 and parity["share"] == 1.0
     # A second run finds every step done and only re-bundles.
     assert build(recipe, tmp_path / "work", tmp_path / "bundle") == out
+    _fine_tune_starts_from_the_base_model(tmp_path, recipe)
+
+
+def _fine_tune_starts_from_the_base_model(tmp_path, base_recipe):
+    """A recipe with a base and an extra corpus: the base's trained model is reused, not retrained."""
+    from train.pipeline import build
+
+    base_checkpoint = tmp_path / "work" / "model" / "checkpoint.pt"
+    base_mtime = base_checkpoint.stat().st_mtime_ns
+    recipe = tmp_path / "fine_tune.json"
+    spec = json.loads(base_recipe.read_text())
+    spec.update(name="smoke-ft", base={"recipe": str(base_recipe), "work": str(tmp_path / "work")},
+                extra_synthetic=[{"utterances": 6, "seed": 4, "copies": 1, "dev_fraction": 0.0,
+                                  "mix": {"general": 1.0}, "synthesise_commercial_only": True}])
+    recipe.write_text(json.dumps(spec))
+    out = build(recipe, tmp_path / "ft", tmp_path / "ft_bundle")
+    assert base_checkpoint.stat().st_mtime_ns == base_mtime
+    extra = [json.loads(line) for line in (tmp_path / "ft" / "synth_seed4" / "manifest.jsonl").open()]
+    assert extra and all(row["tags"]["kind"] == "general" and row["tags"]["commercial_ok"] == "true" for row in extra)
+    log = [json.loads(line) for line in (tmp_path / "ft" / "model" / "log.jsonl").open()]
+    assert log[0]["epoch"] == 0 and log[0]["init"] == "base model" and log[1]["epoch"] == 1
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Fine-tuned from" in card and "synthetic_seed4" in card
 
 
 def _first_clip_samples(manifest):

@@ -38,6 +38,13 @@ def test_train_plan_never_uses_eval_voices_or_heldout_phrasings(sources):
     assert all(j.tags.get("phrasing", "seen") == "seen" for j in jobs)
 
 
+def test_commercial_only_plan_draws_only_commercially_usable_voices(sources):
+    jobs = synth.plan(sources, "train", 300, seed=2, commercial_only=True)
+    assert {j.voice for j in jobs} <= {v.name for v in voices("train", commercial_only=True)}
+    assert all(j.tags["commercial_ok"] == "true" for j in jobs)
+    assert len({j.voice for j in jobs}) > 10
+
+
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_run_writes_16k_pcm16_and_manifest(tmp_path, sources):
     jobs = [j for j in synth.plan(sources, "train", 200, seed=3) if j.voice.startswith("espeak-en")][:4]
