@@ -64,8 +64,8 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
         base = Recipe.load(recipe.base.recipe)
         if base.model != recipe.model:
             raise ValueError(f"base recipe {recipe.base.recipe}: its model config differs from this recipe's")
-        same_corpus = base.synthetic == recipe.synthetic
-        init = trained_model(base, work / recipe.base.work, synthetic_manifest if same_corpus else None)[0]
+        shared = synthetic_manifest if base.synthetic.makes_same_audio(recipe.synthetic) else None
+        init = trained_model(base, work / recipe.base.work, shared)[0]
     train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
                             recipe.model.stride)
     model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,

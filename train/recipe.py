@@ -39,6 +39,10 @@ class Synthetic:
     mix: dict[str, float] | None = None  # share of in/general/word (None: earshot synth's default)
     synthesise_commercial_only: bool = False  # synthesise with commercially usable voices only
 
+    def makes_same_audio(self, other: "Synthetic") -> bool:
+        """Whether `other` synthesises the same corpus (copies and the dev split may differ)."""
+        return self.synth_argv(Path("."), 1) == other.synth_argv(Path("."), 1)
+
     def synth_argv(self, out: Path, workers: int) -> list[str]:
         """`python -m train.synth` arguments that make this corpus in `out`."""
         argv = ["--out", str(out), "--split", "train", "--n", str(self.utterances), "--seed", str(self.seed),

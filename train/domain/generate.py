@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,9 @@ from train.domain import builtin_slots
 from train.domain.catalog import SLOT, Catalog, Template
 
 MAX_SLOT_DEPTH = 4  # slot values may contain slots ({house_number} {street_name} ...)
+# "a {place_type}" with a vowel-initial value reads "an": "an atm", "an italian restaurant", "an hour";
+# not before a "y"/"w" sound: "a university", "a euro", "a one way ticket".
+_ARTICLE_BEFORE_VOWEL = re.compile(r"\ba (?=(?!uni|use|usu|eu|ewe|one\b|once\b|ur[aoei])[aeiou]|hour|honest|honou?r|heir)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,8 @@ def generate(catalog: Catalog, n: int, seed: int, phrasing: str = "seen") -> lis
 
 def fill(catalog: Catalog, template: Template, rng: np.random.Generator) -> Sentence:
     """Replace each {slot} of `template` with a value drawn from `rng`, then normalise."""
-    text = _expand(catalog, template.text, rng, MAX_SLOT_DEPTH)
-    return Sentence(normalize_text(text), template.intent, template.text,
+    text = _ARTICLE_BEFORE_VOWEL.sub("an ", normalize_text(_expand(catalog, template.text, rng, MAX_SLOT_DEPTH)))
+    return Sentence(text, template.intent, template.text,
                     "heldout" if template.heldout else "seen")
 
 

@@ -43,3 +43,15 @@ def test_moving_one_template_changes_only_the_sentences_that_drew_it(catalog):
     before, after = generate(catalog, 300, seed=9), generate(moved, 300, seed=9)
     changed = [a for b, a in zip(before, after) if a != b]
     assert all(a.template == target.text for a in changed) and len(changed) < 30
+
+
+def test_the_article_agrees_with_the_slot_value_that_follows(catalog):
+    import numpy as np
+
+    from train.domain.catalog import Template
+    from train.domain.generate import fill
+
+    template = Template("test", "find a {place_type}", False)  # place types include "atm" and "airport"
+    texts = {fill(catalog, template, np.random.default_rng(i)).text for i in range(400)}
+    assert not any(t.split()[1] == "a" and t.split()[2][0] in "aeio" for t in texts)
+    assert any(t.startswith("find an ") for t in texts) and any(t.startswith("find a ") for t in texts)
