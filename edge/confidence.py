@@ -23,7 +23,8 @@ against it. With a beam, the word's n-best support multiplies in:
 Utterance confidence. Features (UtteranceFeatures): mean and min word confidence, the best
 hypothesis's n-best posterior (the margin over the runner-up; 1 for greedy), the fraction of
 words outside the decoder's vocabulary, the LM's natural-log probability per word, the word
-count. An empty transcript has one pseudo-word whose confidence is the smallest blank
+count, and the audio's level above 4 kHz (edge/frontend/bandwidth.py: narrowband audio, which
+the model handles worse, is told apart there). An empty transcript has one pseudo-word whose confidence is the smallest blank
 posterior over the steps (how sure the least sure step is that nothing was said).
 The uncalibrated (raw) confidence is
 
@@ -62,7 +63,7 @@ OOV_WEIGHT = 0.5
 # Smallest value whose log a feature takes, so that a zero confidence stays finite.
 LOG_FLOOR = 1e-6
 FEATURE_NAMES = ("log_mean_word", "log_min_word", "log_top_posterior", "oov_rate",
-                 "lm_log_prob_per_word", "n_words", "log_raw")
+                 "lm_log_prob_per_word", "n_words", "log_raw", "high_band")
 CALIBRATION_METHODS = ("identity", "isotonic", "platt", "logistic")
 
 
@@ -76,6 +77,7 @@ class UtteranceFeatures:
     oov_rate: float
     lm_log_prob_per_word: float
     n_words: int
+    high_band: float = 0.0  # the audio's level above 4 kHz (edge.frontend.bandwidth); 0.0 when unknown
 
     @property
     def raw(self) -> float:
@@ -93,6 +95,7 @@ class UtteranceFeatures:
             "lm_log_prob_per_word": self.lm_log_prob_per_word,
             "n_words": float(self.n_words),
             "log_raw": math.log(max(self.raw, LOG_FLOOR)),
+            "high_band": self.high_band,
         }
 
     def to_dict(self) -> dict:
@@ -147,7 +150,8 @@ def word_support(best_words: Sequence[str], nbest_words: Sequence[Sequence[str]]
 
 
 def utterance_features(word_confidences: Sequence[float], top_posterior: float, oov_rate: float,
-                       lm_log_prob_per_word: float, blank_confidence: float) -> UtteranceFeatures:
+                       lm_log_prob_per_word: float, blank_confidence: float,
+                       high_band: float = 0.0) -> UtteranceFeatures:
     """Collect the utterance features; `blank_confidence` stands in for words when there are none."""
     values = list(word_confidences) or [blank_confidence]
     return UtteranceFeatures(
@@ -157,6 +161,7 @@ def utterance_features(word_confidences: Sequence[float], top_posterior: float, 
         oov_rate=_clip01(oov_rate),
         lm_log_prob_per_word=float(lm_log_prob_per_word),
         n_words=len(word_confidences),
+        high_band=float(high_band),
     )
 
 

@@ -17,6 +17,7 @@ from edge.decoding.decoder import CtcDecoder, Decoded
 from edge.decoding.options import DecoderOptions
 from edge.errors import BundleError
 from edge.frontend import FrontEndConfig, LogMel
+from edge.frontend.bandwidth import high_band
 from edge.results import Segment, Timings, Transcript
 from edge.runners import Runner, open_runner
 from edge.vad import VadOptions, find_segments
@@ -119,10 +120,11 @@ class Recognizer:
     def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
         with clock("feature"):
             feats = self._log_mel(samples)
+            band = high_band(feats, self.bundle.frontend)
         with clock("model"):
             log_probs = self.run_model(feats)
         with clock("decode"):
-            return self.decoder.decode(log_probs, offset_s=start_s)
+            return self.decoder.decode(log_probs, offset_s=start_s, high_band=band)
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)

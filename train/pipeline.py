@@ -32,7 +32,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file,
                  extra={"training_data": data.sources, "recipe": str(recipe_path)})
     _tune_decoder(staging, data)
-    _calibrate_and_profile(staging, data)
+    _calibrate_and_profile(staging, data, recipe, work / "calibration_copies")
     _write_card(staging, recipe, data, work)
     if out.exists():
         shutil.rmtree(out)
@@ -116,19 +116,24 @@ def _tune_decoder(bundle: Path, data: DataPlan) -> None:
     update_manifest(bundle, decoder=best, decoder_tuning=table)
 
 
-def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
-    """Fit the confidence calibration and the drift profile on the held-out dev utterances."""
+def _calibrate_and_profile(bundle: Path, data: DataPlan, recipe: Recipe, copies_folder: Path) -> None:
+    """Fit the confidence calibration on the dev utterances and an augmented copy of each
+    (train/calibration_set.py), and the drift profile on the dev utterances as recorded."""
     from edge.audio import read_audio
     from edge.drift import Profile, utterance_statistics
     from edge.recognizer import Recognizer
+    from train.augment import Augmenter
     from train.calibrate import fit_calibration
+    from train.calibration_set import augmented_copies
     from train.evaluation.runner import evaluate
     from train.export import update_manifest
 
     recognizer = Recognizer.load(bundle)
     result = evaluate(recognizer, data.dev)
+    copies = evaluate(recognizer, augmented_copies(data.dev, copies_folder, Augmenter(**recipe.augment), recipe.seed))
+    records = [*result.records, *copies.records]
     calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
-                                    "correct": r.correct} for r in result.records], method="logistic")
+                                    "correct": r.correct} for r in records], method="logistic")
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     profile = Profile.empty()
     for record in result.records:
@@ -136,7 +141,8 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan) -> None:
         profile.add(utterance_statistics(samples, recognizer.features(samples), record.confidence))
     (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
     update_manifest(bundle, calibration="calibration.json", profile="profile.json",
-                    dev_results={"wer": result.wer, "utterances": len(result.records)})
+                    dev_results={"wer": result.wer, "utterances": len(result.records),
+                                 "augmented_wer": copies.wer, "calibration_utterances": len(records)})
 
 
 def _write_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> None:

@@ -111,8 +111,11 @@ class CtcDecoder:
         return cls(bundle.tokens, bundle.blank_id, bundle.word_separator, bundle.step_s,
                    options=options, lm=lm, calibration=bundle.calibration, lexicon=lexicon)
 
-    def decode(self, log_probs: np.ndarray, offset_s: float = 0.0) -> Decoded:
-        """Decode one utterance's (steps, tokens) log-probabilities; word times start at offset_s."""
+    def decode(self, log_probs: np.ndarray, offset_s: float = 0.0, high_band: float = 0.0) -> Decoded:
+        """Decode one utterance's (steps, tokens) log-probabilities; word times start at offset_s.
+
+        high_band: the audio's level above 4 kHz (edge.frontend.bandwidth), a confidence feature.
+        """
         log_probs = self._checked(log_probs)
         best = self._greedy(log_probs) if self._search is None else self._beam(log_probs)
         acoustic = conf.word_acoustic_confidences(log_probs, best.path, best.spans, best.words,
@@ -121,7 +124,8 @@ class CtcDecoder:
         word_texts = [w.text for w in best.words]
         least_blank = float(np.exp(log_probs[:, self.blank_id].min())) if len(log_probs) else 1.0
         features = conf.utterance_features(word_confidences, best.top_posterior, self._oov_rate(word_texts),
-                                           self._lm_per_word(word_texts), blank_confidence=least_blank)
+                                           self._lm_per_word(word_texts), blank_confidence=least_blank,
+                                           high_band=high_band)
         raw = features.raw
         confidence = conf.apply_calibration(raw, self._utterance_map, features.as_dict())
         words = tuple(
