@@ -133,6 +133,13 @@ def telephone(samples: np.ndarray) -> np.ndarray:
     return _fit_length(soxr.resample(coded, 8000, SAMPLE_RATE).astype(np.float32), len(samples))
 
 
+def narrowband(samples: np.ndarray, rate: int = 8000) -> np.ndarray:
+    """A recording made at `rate` Hz (8 kHz: nothing above 4 kHz, as in many headsets, phone apps
+    and old datasets) played back at 16 kHz; unlike telephone() no band-pass and no codec."""
+    low = soxr.resample(samples, SAMPLE_RATE, rate, quality="HQ")
+    return _fit_length(soxr.resample(low, rate, SAMPLE_RATE, quality="HQ").astype(np.float32), len(samples))
+
+
 def microphone(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random microphone colouring: high-pass, a few peaking EQ bands of +-6 dB, a gentle low-pass."""
     sos = [signal.butter(2, rng.uniform(40, 250), btype="highpass", fs=SAMPLE_RATE, output="sos")]
@@ -145,7 +152,8 @@ def microphone(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Augmenter:
-    """Draws a random chain per utterance: speed, pitch, microphone, room, noise, phone, gain.
+    """Draws a random chain per utterance: speed, pitch, microphone, room, noise, phone or
+    narrowband recording, gain.
 
     Each step happens with its probability; `babble_pool` (other utterances) enables babble
     noise. Call with a seeded Generator for reproducible output.
@@ -161,6 +169,8 @@ class Augmenter:
     p_noise: float = 0.6
     snr_range_db: tuple[float, float] = (0.0, 30.0)
     p_telephone: float = 0.05
+    p_narrowband: float = 0.0  # recorded at one of narrowband_rates (drawn only when > 0)
+    narrowband_rates: tuple[int, ...] = (8000, 11025)
     gain_range_db: tuple[float, float] = (-12.0, 6.0)
     babble_pool: tuple[np.ndarray, ...] = ()
 
@@ -184,6 +194,8 @@ class Augmenter:
             x = add_noise_at_snr(x, noise, rng.uniform(*self.snr_range_db))
         if rng.random() < self.p_telephone:
             x = telephone(x)
+        elif self.p_narrowband > 0 and rng.random() < self.p_narrowband:
+            x = narrowband(x, int(self.narrowband_rates[int(rng.integers(len(self.narrowband_rates)))]))
         return gain(x, rng.uniform(*self.gain_range_db))
 
 

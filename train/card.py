@@ -67,8 +67,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
 def _base(recipe: Recipe) -> list[str]:
     if recipe.base is None:
         return []
-    return [f"Fine-tuned from the model of `{recipe.base.recipe}` (its work folder: `{recipe.base.work}`); "
-            "the log's epoch 0 is that model's dev CER.", ""]
+    return [f"Fine-tuned from {recipe.base.describe()}; the log's epoch 0 is that model's dev CER.", ""]
 
 
 def _voices(data: DataPlan) -> list[str]:

@@ -16,6 +16,8 @@ from train.datasets import DataPlan, plan
 from train.features import FeatureJob, FeatureSet, build_feature_set
 from train.recipe import Recipe
 
+BN_EXAMPLES = 200  # dev utterances a bundle base's batch-norm statistics are measured on
+
 
 def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path | None = None) -> Path:
     """Run every step of the recipe; returns the finished bundle folder `out`."""
@@ -43,8 +45,8 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
 def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = None):
     """(model, data plan, dev features, synthetic manifests) of `recipe`, training what is not trained yet.
 
-    A recipe with a `base` first has its base recipe's model trained (in work/<base.work>, which
-    may already hold it) and starts from those weights.
+    A recipe with a `base` starts from its weights: a base recipe's model is trained first (in
+    work/<base.work>, which may already hold it); a base bundle's network is read back from ONNX.
     """
     from train import tokens
     from train.augment import Augmenter
@@ -59,18 +61,51 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     if training_finished(work / "model", recipe.training.epochs):
         # e.g. trained on a GPU machine: no training features needed here
         return load_trained(work / "model"), data, dev_feats, (synthetic_manifest, *extra_manifests)
-    init = None
-    if recipe.base is not None:
-        base = Recipe.load(recipe.base.recipe)
-        if base.model != recipe.model:
-            raise ValueError(f"base recipe {recipe.base.recipe}: its model config differs from this recipe's")
-        shared = synthetic_manifest if base.synthetic.makes_same_audio(recipe.synthetic) else None
-        init = trained_model(base, work / recipe.base.work, shared)[0]
+    init = None if recipe.base is None else _base_model(recipe, work, synthetic_manifest, dev_feats)
     train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
                             recipe.model.stride)
     model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
                   pad_value=float(np.log(1e-6)), init=init)
     return model, data, dev_feats, (synthetic_manifest, *extra_manifests)
+
+
+def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats: FeatureSet):
+    """The model a fine-tuning recipe starts from: its base recipe's (trained first where it is
+    not yet) or a bundle's network, its batch norms unfolded on dev features."""
+    base = recipe.base
+    if base.bundle is not None:
+        from train.bundle_init import model_from_bundle
+
+        folder = _committed_bundle(base.bundle, base.commit, work / "base_bundle") if base.commit else Path(base.bundle)
+        step = max(1, len(dev_feats) // BN_EXAMPLES)
+        examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), step)]
+        return model_from_bundle(folder, examples, expected=recipe.model)
+    base_recipe = Recipe.load(base.recipe)
+    if base_recipe.model != recipe.model:
+        raise ValueError(f"base recipe {base.recipe}: its model config differs from this recipe's")
+    shared = synthetic_manifest if base_recipe.synthetic.makes_same_audio(recipe.synthetic) else None
+    return trained_model(base_recipe, work / base.work, shared)[0]
+
+
+def _committed_bundle(bundle: str, commit: str, folder: Path) -> Path:
+    """The bundle folder as committed at `commit`, unpacked once into `folder`."""
+    import subprocess
+    import tarfile
+    import tempfile
+
+    target = folder / bundle
+    if (target / "bundle.json").is_file():
+        return target
+    with tempfile.TemporaryFile() as archive:
+        done = subprocess.run(["git", "archive", "--format=tar", commit, "--", bundle], stdout=archive,
+                              stderr=subprocess.PIPE, text=False)
+        if done.returncode != 0:
+            raise ValueError(f"base bundle {bundle} at commit {commit}: git archive failed "
+                             f"({done.stderr.decode(errors='replace').strip()}); run from a git checkout of earshot")
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
+            tar.extractall(folder, filter="data")
+    return target
 
 
 def _synthesise(corpus, folder: Path, workers: int) -> Path:

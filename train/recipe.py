@@ -60,10 +60,27 @@ class Synthetic:
 
 @dataclass(frozen=True)
 class Base:
-    """A model to start from: trained by another recipe (fine-tuning), in a folder under the work folder."""
+    """A model to start from (fine-tuning): either one that another recipe trains, in a folder
+    under the work folder, or the network of a finished bundle (train/bundle_init.py), such as
+    the shipped default model, optionally as it was at a git commit of this repository."""
 
-    recipe: str  # the base model's recipe, relative to the repository root
+    recipe: str | None = None  # the base model's recipe, relative to the repository root
     work: str = "base"  # its work folder, relative to this recipe's work folder (or absolute)
+    bundle: str | None = None  # a bundle folder, relative to the repository root
+    commit: str | None = None  # with `bundle`: take the folder as committed there (git archive)
+
+    def __post_init__(self) -> None:
+        if (self.recipe is None) == (self.bundle is None):
+            raise ValueError("a recipe's base names either a recipe or a bundle, not both or neither")
+        if self.commit is not None and self.bundle is None:
+            raise ValueError("a recipe's base.commit needs base.bundle")
+
+    def describe(self) -> str:
+        """One line for the model card."""
+        if self.bundle is not None:
+            where = f" as committed at {self.commit}" if self.commit else ""
+            return f"the network of the bundle `{self.bundle}`{where}"
+        return f"the model of `{self.recipe}` (its work folder: `{self.work}`)"
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,7 @@ class Recipe:
             real_speech=tuple(RealSpeech(**item) for item in data.get("real_speech", ())),
             synthetic=_synthetic(data.get("synthetic", {})),
             extra_synthetic=tuple(_synthetic(item) for item in data.get("extra_synthetic", ())),
-            base=Base(**data["base"]) if data.get("base") else None,
+            base=_base(path, data["base"]) if data.get("base") else None,
             model=ModelConfig.from_dict(data.get("model", {})),
             training=TrainConfig(**data.get("training", {})),
             augment=dict(data.get("augment", {})),
@@ -100,6 +117,13 @@ class Recipe:
             workers=int(data.get("workers", 2)),
             notes=str(data.get("notes", "")),
         )
+
+
+def _base(path: str | Path, data: dict) -> Base:
+    try:
+        return Base(**data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: base: {exc}") from None
 
 
 def _synthetic(data: dict) -> Synthetic:

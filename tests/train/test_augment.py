@@ -72,3 +72,24 @@ def test_microphone_and_gain_keep_shape(tone):
     rng = np.random.default_rng(3)
     assert augment.microphone(tone, rng).shape == tone.shape
     assert np.abs(augment.gain(tone, 6.0)).max() <= 1.0
+
+
+@pytest.mark.parametrize("rate", [8000, 11025])
+def test_narrowband_keeps_the_band_below_half_its_rate_and_nothing_above(rate):
+    white = augment.coloured_noise("white", RATE, np.random.default_rng(0)) * 0.1
+    out = augment.narrowband(white, rate)
+    spectrum = np.abs(np.fft.rfft(out)) ** 2
+    freqs = np.fft.rfftfreq(RATE, 1 / RATE)
+    band = spectrum[(freqs > 100) & (freqs < 0.4 * rate)].mean()
+    assert len(out) == len(white) and out.dtype == np.float32
+    assert spectrum[freqs > 0.55 * rate].mean() < band / 1000
+    assert spectrum[freqs < 100].mean() > band / 10  # no telephone high-pass
+
+
+def test_narrowband_is_drawn_only_when_asked_for(tone):
+    """p_narrowband = 0 draws nothing, so recipes written before it augment exactly as they did."""
+    before = augment.Augmenter()(tone, np.random.default_rng(5))
+    assert np.array_equal(before, augment.Augmenter(p_narrowband=0.0)(tone, np.random.default_rng(5)))
+    always = augment.Augmenter(p_speed=0, p_pitch=0, p_microphone=0, p_reverb=0, p_noise=0, p_telephone=0,
+                               p_narrowband=1.0, narrowband_rates=(8000,), gain_range_db=(0.0, 0.0))
+    assert np.allclose(always(tone, np.random.default_rng(1)), augment.narrowband(tone, 8000))

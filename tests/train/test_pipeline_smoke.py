@@ -51,6 +51,7 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     # A second run finds every step done and only re-bundles.
     assert build(recipe, tmp_path / "work", tmp_path / "bundle") == out
     _fine_tune_starts_from_the_base_model(tmp_path, recipe)
+    _fine_tune_starts_from_a_bundle(tmp_path, recipe, out)
 
 
 def _fine_tune_starts_from_the_base_model(tmp_path, base_recipe):
@@ -73,6 +74,22 @@ def _fine_tune_starts_from_the_base_model(tmp_path, base_recipe):
     assert log[0]["epoch"] == 0 and log[0]["init"] == "base model" and log[1]["epoch"] == 1
     card = (out / "MODEL_CARD.md").read_text()
     assert "Fine-tuned from" in card and "synthetic_seed4" in card
+
+
+def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
+    """A recipe whose base is a finished bundle (no checkpoint): its ONNX network is the start."""
+    from train.pipeline import build
+
+    recipe = tmp_path / "from_bundle.json"
+    spec = json.loads(base_recipe.read_text())
+    spec.update(name="smoke-bundle-ft", base={"bundle": str(bundle)},
+                augment={"p_narrowband": 0.5})
+    recipe.write_text(json.dumps(spec))
+    out = build(recipe, tmp_path / "ft_bundle_work", tmp_path / "ft_from_bundle",
+                synthetic_manifest=tmp_path / "work" / "synth_train" / "manifest.jsonl")
+    log = [json.loads(line) for line in (tmp_path / "ft_bundle_work" / "model" / "log.jsonl").open()]
+    assert log[0]["init"] == "base model" and log[1]["epoch"] == 1
+    assert f"the network of the bundle `{bundle}`" in (out / "MODEL_CARD.md").read_text()
 
 
 def _first_clip_samples(manifest):
