@@ -50,11 +50,16 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         "| source | utterances | hours | copies | speakers/voices | licence |",
         "|---|---|---|---|---|---|",
     ]
-    for name, info in data.sources.items():
-        lines.append(f"| {name}: {info['source']} | {info['utterances']} | {info['hours']} | {info['copies']} "
-                     f"| {info['speakers']} | {info['license']} |")
+    lines += _source_rows(data.sources)
+    base = meta.get("base_model")
+    while base:
+        lines += ["", f"Fine-tuned from {base['from']} (`{base.get('name')}`, recipe `{base.get('recipe')}`), "
+                      "which was trained on:", "",
+                  "| source | utterances | hours | copies | speakers/voices | licence |", "|---|---|---|---|---|---|",
+                  *_source_rows(base.get("training_data", {}))]
+        base = base.get("base_model")
     lines += ["", f"Attribution: {ATTRIBUTION}", ""]
-    lines += _voices(data)
+    lines += _voices(_all_sources(data.sources, meta.get("base_model")))
     lines += ["", "## Training", "", *_base(recipe), f"`{json.dumps(state['train_config'])}`", "",
               _trained_on(state), ""]
     lines += _training_log(work)
@@ -70,10 +75,25 @@ def _base(recipe: Recipe) -> list[str]:
     return [f"Fine-tuned from {recipe.base.describe()}; the log's epoch 0 is that model's dev CER.", ""]
 
 
-def _voices(data: DataPlan) -> list[str]:
+def _source_rows(sources: dict) -> list[str]:
+    return [f"| {name}: {info['source']} | {info['utterances']} | {info['hours']} | {info['copies']} "
+            f"| {info['speakers']} | {info['license']} |" for name, info in sources.items()]
+
+
+def _all_sources(sources: dict, base: dict | None) -> list[dict]:
+    """The source summaries of this model and of every base it was fine-tuned from."""
+    found = list(sources.values())
+    while base:
+        found += list(base.get("training_data", {}).values())
+        base = base.get("base_model")
+    return found
+
+
+def _voices(sources: list[dict]) -> list[str]:
+    """Every synthetic voice in `sources`, with its engine and licence."""
     from train.voices import voice
 
-    names = sorted({name for info in data.sources.values() for name in info.get("voices", [])})
+    names = sorted({name for info in sources for name in info.get("voices", [])})
     if not names:
         return []
     lines = ["### Synthetic voices", "", "| voice | engine | licence |", "|---|---|---|"]

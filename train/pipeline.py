@@ -31,8 +31,10 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     staging = work / "bundle"
     if staging.exists():
         shutil.rmtree(staging)
-    write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file,
-                 extra={"training_data": data.sources, "recipe": str(recipe_path)})
+    extra = {"training_data": data.sources, "recipe": str(recipe_path)}
+    if recipe.base is not None and recipe.base.bundle is not None:
+        extra["base_model"] = base_model_record(recipe.base, work)
+    write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
     _tune_decoder(staging, data)
     _calibrate_and_profile(staging, data, recipe, work / "calibration_copies")
     _write_card(staging, recipe, data, work)
@@ -76,7 +78,9 @@ def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats:
     if base.bundle is not None:
         from train.bundle_init import model_from_bundle
 
-        folder = _committed_bundle(base.bundle, base.commit, work / "base_bundle") if base.commit else Path(base.bundle)
+        folder = base.bundle_folder(work)
+        if base.commit:
+            _unpack_committed(base.bundle, base.commit, work / "base_bundle")
         step = max(1, len(dev_feats) // BN_EXAMPLES)
         examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), step)]
         return model_from_bundle(folder, examples, expected=recipe.model)
@@ -87,8 +91,8 @@ def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats:
     return trained_model(base_recipe, work / base.work, shared)[0]
 
 
-def _committed_bundle(bundle: str, commit: str, folder: Path) -> Path:
-    """The bundle folder as committed at `commit`, unpacked once into `folder`."""
+def _unpack_committed(bundle: str, commit: str, folder: Path) -> Path:
+    """The bundle folder as committed at `commit`, unpacked once into folder/<bundle>."""
     import subprocess
     import tarfile
     import tempfile
@@ -106,6 +110,17 @@ def _committed_bundle(bundle: str, commit: str, folder: Path) -> Path:
         with tarfile.open(fileobj=archive) as tar:
             tar.extractall(folder, filter="data")
     return target
+
+
+def base_model_record(base, work: Path) -> dict:
+    """What a fine-tuned bundle records of its base bundle: where it came from and what trained it
+    (that bundle's own training data and base, so a chain of fine-tunes keeps every source)."""
+    meta = json.loads((base.bundle_folder(work) / "bundle.json").read_text())
+    record = {"from": base.describe(), "name": meta.get("name"), "recipe": meta.get("recipe"),
+              "training_data": meta.get("training_data", {})}
+    if "base_model" in meta:
+        record["base_model"] = meta["base_model"]
+    return record
 
 
 def _synthesise(corpus, folder: Path, workers: int) -> Path:

@@ -75,6 +75,12 @@ class Base:
         if self.commit is not None and self.bundle is None:
             raise ValueError("a recipe's base.commit needs base.bundle")
 
+    def bundle_folder(self, work: Path) -> Path:
+        """Where the base bundle is read: unpacked under the work folder when taken from a commit."""
+        if self.bundle is None:
+            raise ValueError("this base is a recipe, not a bundle")
+        return work / "base_bundle" / self.bundle if self.commit else Path(self.bundle)
+
     def describe(self) -> str:
         """One line for the model card."""
         if self.bundle is not None:

@@ -89,7 +89,10 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
                 synthetic_manifest=tmp_path / "work" / "synth_train" / "manifest.jsonl")
     log = [json.loads(line) for line in (tmp_path / "ft_bundle_work" / "model" / "log.jsonl").open()]
     assert log[0]["init"] == "base model" and log[1]["epoch"] == 1
-    assert f"the network of the bundle `{bundle}`" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"the network of the bundle `{bundle}`" in card and "which was trained on" in card
+    recorded = json.loads((out / "bundle.json").read_text())["base_model"]
+    assert recorded["training_data"] == json.loads((bundle / "bundle.json").read_text())["training_data"]
 
 
 def _first_clip_samples(manifest):
