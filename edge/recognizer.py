@@ -35,10 +35,16 @@ class RecognizerOptions:
     decoder: DecoderOptions = field(default_factory=DecoderOptions)
     vad: VadOptions = field(default_factory=VadOptions)
     max_window_s: float = 20.0  # clips up to this long go to the model whole; longer ones by VAD
+    # Silence put before and after each window. The network's convolutions pad its input's
+    # edges with the feature mean, which is not silence, so a clip cut tight around a word
+    # loses its first and last sounds ("one" came out as "on"; FSDD digits WER 0.60 -> 0.36).
+    edge_silence_s: float = 0.25
 
     def __post_init__(self) -> None:
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if not 0.0 <= self.edge_silence_s <= 2.0:
+            raise ValueError(f"edge_silence_s must be between 0 and 2 s, got {self.edge_silence_s}")
         if self.max_window_s <= 1.0:
             raise ValueError(f"max_window_s must be > 1 s, got {self.max_window_s}")
 
@@ -118,13 +124,16 @@ class Recognizer:
         return self._assemble(decoded, duration_s, clock)
 
     def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
+        pad_s = self.options.edge_silence_s
         with clock("feature"):
-            feats = self._log_mel(samples)
+            silence = np.zeros(int(round(pad_s * TARGET_RATE)), np.float32)
+            feats = self._log_mel(np.concatenate([silence, samples, silence]) if len(silence) else samples)
             band = high_band(feats, self.bundle.frontend)
         with clock("model"):
             log_probs = self.run_model(feats)
         with clock("decode"):
-            return self.decoder.decode(log_probs, offset_s=start_s, high_band=band)
+            decoded = self.decoder.decode(log_probs, offset_s=start_s - pad_s, high_band=band)
+        return _words_within(decoded, start_s, start_s + len(samples) / TARGET_RATE)
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)
@@ -162,6 +171,15 @@ _MIN_FRAMES = 16  # the conv stack needs a few frames; pad very short windows wi
 def _differences(a: FrontEndConfig, b: FrontEndConfig) -> str:
     da, db = a.to_dict(), b.to_dict()
     return ", ".join(f"{k}={da[k]} (expected {db[k]})" for k in da if da[k] != db[k])
+
+
+def _words_within(decoded: Decoded, start_s: float, end_s: float) -> Decoded:
+    """Word times clamped to the window (a word's alignment may reach into the added silence)."""
+    def clamp(t: float) -> float:
+        return min(max(t, start_s), end_s)
+
+    words = tuple(replace(w, start_s=clamp(w.start_s), end_s=clamp(w.end_s)) for w in decoded.words)
+    return replace(decoded, words=words)
 
 
 def _limit_windows(segments, max_window_s: float):

@@ -60,3 +60,38 @@ def test_a_bundle_trained_with_another_front_end_is_refused(tiny_bundle, tmp_pat
     (copy / "bundle.json").write_text(json.dumps(meta))
     with pytest.raises(BundleError, match="n_mels=64"):
         Recognizer.load(copy)
+
+
+def test_edge_silence_out_of_range_is_refused():
+    from edge.recognizer import RecognizerOptions
+
+    with pytest.raises(ValueError, match="edge_silence_s"):
+        RecognizerOptions(edge_silence_s=-0.1)
+
+
+def test_word_times_stay_inside_the_clip_with_edge_silence(tiny_bundle, speech_samples):
+    recognizer = Recognizer.load(tiny_bundle, beam=4, edge_silence_s=1.0)
+    result = recognizer.transcribe(speech_samples)
+    for word in result.words:
+        assert 0.0 <= word.start_s <= word.end_s <= len(speech_samples) / 16000
+
+
+@pytest.mark.slow
+def test_edge_silence_lets_the_shipped_model_hear_words_cut_tight():
+    """FSDD digits are cut tight around the word; without added silence the shipped model loses
+    their first and last sounds (the reason RecognizerOptions.edge_silence_s exists)."""
+    from edge.audio import read_audio
+    from edge.bundle import default_bundle_path
+    from edge.text import normalize_text
+    from tests.conftest import SHARED
+
+    manifest = SHARED / "eval" / "digits" / "manifest.jsonl"
+    if not manifest.is_file() or not (default_bundle_path() / "bundle.json").is_file():
+        pytest.skip("needs ../shared/eval/digits and the shipped model")
+    rows = [json.loads(line) for line in manifest.read_text().splitlines()][::10]
+    clips = [(read_audio(manifest.parent / r["audio"]).samples, normalize_text(r["text"])) for r in rows]
+
+    def wrong(recognizer):
+        return sum(normalize_text(recognizer.transcribe(samples).text) != text for samples, text in clips)
+
+    assert wrong(Recognizer.load()) < wrong(Recognizer.load(edge_silence_s=0.0))
