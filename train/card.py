@@ -126,8 +126,15 @@ def _training_log(work: Path) -> list[str]:
         return []
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     lines = ["| epoch | steps | loss | dev CER (greedy) | training s |", "|---|---|---|---|---|"]
-    lines += [f"| {r['epoch']} | {r.get('steps', '')} | {_number(r['loss'])} | {r.get('dev_cer', '')} | {r['trained_s']} |" for r in rows]
+    lines += [f"| {_epoch(r)} | {r.get('steps', '')} | {_number(r['loss'])} | {r.get('dev_cer', '')} | {r['trained_s']} |"
+              for r in rows]
     return lines
+
+
+def _epoch(row: dict) -> str:
+    if row.get("precise_bn"):
+        return f"{row['epoch']}, batch norms recomputed over {row['precise_bn']} batches"
+    return str(row["epoch"])
 
 
 def _number(value) -> str:

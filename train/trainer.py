@@ -16,6 +16,7 @@ from train.features import FeatureSet
 from train.model import ConvCtcModel, ModelConfig
 
 CHECKPOINT = "checkpoint.pt"
+PRECISE_BN_BATCHES = 100  # training batches the final batch-norm statistics are averaged over
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,47 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         if schedule.done(step, trained_s):
             print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")
             break
+    if training_finished(out, config.epochs):
+        settle_batch_norms(model, data, out, config, pad_value, dev, tokens)
     model.eval()
     return model.cpu()
+
+
+def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config: TrainConfig, pad_value: float,
+                       dev: FeatureSet | None, tokens: tuple[str, ...]) -> None:
+    """Once training has finished: recompute the batch norms' running statistics as plain means
+    over PRECISE_BN_BATCHES training batches (dropout off, no SpecAugment) and save them into the
+    checkpoint. The running averages training leaves behind follow the last dozen or so batches,
+    which moved dev CER by up to 0.012 from one epoch's end to the next (0.176 -> 0.188 with the
+    learning rate at zero). Logged as one more line with "precise_bn"; done once per checkpoint."""
+    checkpoint = out / CHECKPOINT
+    state = torch.load(checkpoint, weights_only=False, map_location="cpu")
+    if state.get("precise_bn"):
+        return
+    device = next(model.parameters()).device
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    model.eval()
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average
+        norm.train()
+    batches = make_batches(data.lengths, config.max_frames_per_batch, np.random.default_rng(config.seed + 7919))
+    with torch.no_grad():
+        for batch in tqdm(batches[:PRECISE_BN_BATCHES], desc="batch-norm statistics", unit="batch"):
+            feats, _, _, _ = collate(data, batch, pad_value)
+            model(feats.to(device))
+    for norm in norms:
+        norm.momentum = 0.1
+    model.eval()
+    record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
+              "trained_s": round(state["trained_s"], 1), "lr": 0.0,
+              "precise_bn": min(PRECISE_BN_BATCHES, len(batches))}
+    if dev is not None:
+        record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
+    _log(out, record)
+    state["model"] = {k: v.cpu() for k, v in model.state_dict().items()}
+    state["precise_bn"] = True
+    torch.save(state, checkpoint)
 
 
 def _log(out: Path, record: dict) -> None:

@@ -50,6 +50,10 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert parity["utterances"] > 0 and parity["share"] == 1.0
     # A second run finds every step done and only re-bundles.
     assert build(recipe, tmp_path / "work", tmp_path / "bundle") == out
+    # The finished model's batch norms were recomputed over training batches, once.
+    log = [json.loads(line) for line in (tmp_path / "work" / "model" / "log.jsonl").open()]
+    assert [row["epoch"] for row in log if row.get("precise_bn")] == [1]
+    assert "batch norms recomputed" in (out / "MODEL_CARD.md").read_text()
     _fine_tune_starts_from_the_base_model(tmp_path, recipe)
     _fine_tune_starts_from_a_bundle(tmp_path, recipe, out)
 
