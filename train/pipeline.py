@@ -139,7 +139,8 @@ def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, strid
 
 
 def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path, ...]) -> Path:
-    """Word n-gram LM over the domain's sentences and the training transcripts."""
+    """Word n-gram LM over the domain's sentences and the training transcripts (the real-speech
+    ones unless the recipe's lm_real_speech is false)."""
     from train.corpus import read_manifest
     from train.domain import load_catalog
     from train.domain.generate import generate
@@ -148,7 +149,7 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
     if path.exists():
         return path
     sentences = [s.text for s in generate(load_catalog(), n=recipe.lm_sentences, seed=recipe.seed)]
-    for real in recipe.real_speech:
+    for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest)]
     for manifest in synthetic_manifests:
         sentences += [u.text for u in read_manifest(manifest)]

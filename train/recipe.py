@@ -102,6 +102,10 @@ class Recipe:
     augment: dict = field(default_factory=dict)  # train.augment.Augmenter settings
     lm_order: int = 3
     lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
+    # Whether the real-speech transcripts join the LM's text. Speech Commands' are one-word
+    # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
+    # made "tree" as likely an utterance as "three".
+    lm_real_speech: bool = True
     workers: int = 2
     notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
 
@@ -120,6 +124,7 @@ class Recipe:
             augment=dict(data.get("augment", {})),
             lm_order=int(data.get("lm_order", 3)),
             lm_sentences=int(data.get("lm_sentences", 50000)),
+            lm_real_speech=bool(data.get("lm_real_speech", True)),
             workers=int(data.get("workers", 2)),
             notes=str(data.get("notes", "")),
         )

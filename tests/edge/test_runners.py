@@ -44,10 +44,12 @@ def _shipped_tflite():
     if not (path / "bundle.json").exists():
         return None
     bundle = load_bundle(path)
-    return next((bundle for v in bundle.networks if v.startswith("tflite")), None)
+    # a variant that missed the accuracy budget ships as "<name>-rejected" and never runs
+    runnable = [v for v in bundle.networks if v.startswith("tflite") and not v.endswith("-rejected")]
+    return bundle if runnable else None
 
 
-@pytest.mark.skipif(_shipped_tflite() is None, reason="the shipped bundle has no TFLite network yet")
+@pytest.mark.skipif(_shipped_tflite() is None, reason="the shipped bundle has no TFLite network that the recognizer runs")
 def test_tflite_and_onnx_runners_agree_on_the_shipped_model(speech_samples):
     from edge.frontend import LogMel
 

@@ -33,3 +33,17 @@ def test_a_bad_base_is_refused_naming_the_recipe(tmp_path, base, problem):
     with pytest.raises(ValueError, match=problem) as error:
         Recipe.load(path)
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("with_real_speech", [True, False])
+def test_the_lm_takes_real_speech_transcripts_only_when_the_recipe_says_so(tmp_path, with_real_speech):
+    from train.pipeline import _language_model
+    from train.recipe import RealSpeech
+
+    manifest = tmp_path / "words.jsonl"
+    manifest.write_text(json.dumps({"audio": "marvin.wav", "text": "marvin sheila"}) + "\n")
+    recipe = Recipe(name="x", real_speech=(RealSpeech(manifest=str(manifest)),), lm_sentences=50,
+                    lm_real_speech=with_real_speech)
+    arpa = _language_model(recipe, tmp_path / "lm.arpa", ()).read_text()
+    assert ("marvin" in arpa.split()) is with_real_speech
+    assert int(arpa.split("ngram 1=")[1].split()[0]) > 100  # the domain sentences are always there
