@@ -25,13 +25,14 @@ from onnx import numpy_helper
 from torch import nn
 
 from edge.bundle import load_bundle
+from edge.errors import EarshotError
 from train.model import ConvCtcModel, ModelConfig
 
 # Preferred network to rebuild from: the fp32 one when the bundle has it.
 VARIANTS = ("onnx", "onnx-int8")
 
 
-class BundleInitError(ValueError):
+class BundleInitError(EarshotError, ValueError):
     """The bundle's network does not match the model it should be read into."""
 
 

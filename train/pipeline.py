@@ -54,6 +54,10 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     from train.augment import Augmenter
     from train.trainer import load_trained, train, training_finished
 
+    if recipe.base is not None and recipe.base.bundle is not None:
+        from edge.bundle import load_bundle
+
+        load_bundle(_base_bundle(recipe.base, work))  # a bad base fails now, not after synthesis
     synthetic_manifest = synthetic_manifest or _synthesise(recipe.synthetic, work / "synth_train", recipe.workers)
     extra_manifests = tuple(_synthesise(extra, work / f"synth_seed{extra.seed}", recipe.workers)
                             for extra in recipe.extra_synthetic)
@@ -78,9 +82,7 @@ def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats:
     if base.bundle is not None:
         from train.bundle_init import model_from_bundle
 
-        folder = base.bundle_folder(work)
-        if base.commit:
-            _unpack_committed(base.bundle, base.commit, work / "base_bundle")
+        folder = _base_bundle(base, work)
         step = max(1, len(dev_feats) // BN_EXAMPLES)
         examples = [np.asarray(dev_feats.utterance(i), np.float32) for i in range(0, len(dev_feats), step)]
         return model_from_bundle(folder, examples, expected=recipe.model)
@@ -91,31 +93,33 @@ def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats:
     return trained_model(base_recipe, work / base.work, shared)[0]
 
 
-def _unpack_committed(bundle: str, commit: str, folder: Path) -> Path:
-    """The bundle folder as committed at `commit`, unpacked once into folder/<bundle>."""
+def _base_bundle(base, work: Path) -> Path:
+    """The base bundle's folder; one taken from a commit is unpacked there once (git archive)."""
     import subprocess
     import tarfile
     import tempfile
 
-    target = folder / bundle
-    if (target / "bundle.json").is_file():
+    from train.recipe import RecipeError
+
+    target = base.bundle_folder(work)
+    if not base.commit or (target / "bundle.json").is_file():
         return target
     with tempfile.TemporaryFile() as archive:
-        done = subprocess.run(["git", "archive", "--format=tar", commit, "--", bundle], stdout=archive,
+        done = subprocess.run(["git", "archive", "--format=tar", base.commit, "--", base.bundle], stdout=archive,
                               stderr=subprocess.PIPE, text=False)
         if done.returncode != 0:
-            raise ValueError(f"base bundle {bundle} at commit {commit}: git archive failed "
-                             f"({done.stderr.decode(errors='replace').strip()}); run from a git checkout of earshot")
+            raise RecipeError(f"base bundle {base.bundle} at commit {base.commit}: git archive failed "
+                              f"({done.stderr.decode(errors='replace').strip()}); run from a git checkout of earshot")
         archive.seek(0)
         with tarfile.open(fileobj=archive) as tar:
-            tar.extractall(folder, filter="data")
+            tar.extractall(work / "base_bundle", filter="data")
     return target
 
 
 def base_model_record(base, work: Path) -> dict:
     """What a fine-tuned bundle records of its base bundle: where it came from and what trained it
     (that bundle's own training data and base, so a chain of fine-tunes keeps every source)."""
-    meta = json.loads((base.bundle_folder(work) / "bundle.json").read_text())
+    meta = json.loads((_base_bundle(base, work) / "bundle.json").read_text())
     record = {"from": base.describe(), "name": meta.get("name"), "recipe": meta.get("recipe"),
               "training_data": meta.get("training_data", {})}
     if "base_model" in meta:

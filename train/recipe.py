@@ -10,8 +10,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edge.errors import EarshotError
 from train.model import ModelConfig
 from train.trainer import TrainConfig
+
+
+class RecipeError(EarshotError, ValueError):
+    """A recipe names something that cannot be used; the message names the recipe or the field."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,9 @@ class Base:
 
     def __post_init__(self) -> None:
         if (self.recipe is None) == (self.bundle is None):
-            raise ValueError("a recipe's base names either a recipe or a bundle, not both or neither")
+            raise RecipeError("a recipe's base names either a recipe or a bundle, not both or neither")
         if self.commit is not None and self.bundle is None:
-            raise ValueError("a recipe's base.commit needs base.bundle")
+            raise RecipeError("a recipe's base.commit needs base.bundle")
 
     def bundle_folder(self, work: Path) -> Path:
         """Where the base bundle is read: unpacked under the work folder when taken from a commit."""
@@ -134,7 +139,7 @@ def _base(path: str | Path, data: dict) -> Base:
     try:
         return Base(**data)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: base: {exc}") from None
+        raise RecipeError(f"{path}: base: {exc}") from None
 
 
 def _synthetic(data: dict) -> Synthetic:

@@ -47,3 +47,13 @@ def test_the_lm_takes_real_speech_transcripts_only_when_the_recipe_says_so(tmp_p
     arpa = _language_model(recipe, tmp_path / "lm.arpa", ()).read_text()
     assert ("marvin" in arpa.split()) is with_real_speech
     assert int(arpa.split("ngram 1=")[1].split()[0]) > 100  # the domain sentences are always there
+
+
+def test_a_base_bundle_at_a_commit_that_git_cannot_give_is_refused_in_one_line(tmp_path):
+    from train.pipeline import _base_bundle
+    from train.recipe import RecipeError
+
+    base = Base(bundle="edge/models/default", commit="0" * 40)
+    with pytest.raises(RecipeError, match="git archive failed"):
+        _base_bundle(base, tmp_path)
+    assert not (tmp_path / "base_bundle" / "edge" / "models" / "default").exists()
