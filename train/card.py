@@ -47,19 +47,14 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         "",
         "## Training data",
         "",
-        "| source | utterances | hours | copies | speakers/voices | licence |",
-        "|---|---|---|---|---|---|",
+        *_sources_table(data.sources),
     ]
-    lines += _source_rows(data.sources)
-    base = meta.get("base_model")
-    while base:
+    bases = _base_chain(meta)
+    for base in bases:
         lines += ["", f"Fine-tuned from {base['from']} (`{base.get('name')}`, recipe `{base.get('recipe')}`), "
-                      "which was trained on:", "",
-                  "| source | utterances | hours | copies | speakers/voices | licence |", "|---|---|---|---|---|---|",
-                  *_source_rows(base.get("training_data", {}))]
-        base = base.get("base_model")
+                      "which was trained on:", "", *_sources_table(base.get("training_data", {}))]
     lines += ["", f"Attribution: {ATTRIBUTION}", ""]
-    lines += _voices(_all_sources(data.sources, meta.get("base_model")))
+    lines += _voices([data.sources, *(base.get("training_data", {}) for base in bases)])
     lines += ["", "## Training", "", *_base(recipe), f"`{json.dumps(state['train_config'])}`", "",
               _trained_on(state), ""]
     lines += _training_log(work)
@@ -75,25 +70,26 @@ def _base(recipe: Recipe) -> list[str]:
     return [f"Fine-tuned from {recipe.base.describe()}; the log's epoch 0 is that model's dev CER.", ""]
 
 
-def _source_rows(sources: dict) -> list[str]:
-    return [f"| {name}: {info['source']} | {info['utterances']} | {info['hours']} | {info['copies']} "
-            f"| {info['speakers']} | {info['license']} |" for name, info in sources.items()]
+def _sources_table(sources: dict) -> list[str]:
+    return ["| source | utterances | hours | copies | speakers/voices | licence |", "|---|---|---|---|---|---|",
+            *(f"| {name}: {info['source']} | {info['utterances']} | {info['hours']} | {info['copies']} "
+              f"| {info['speakers']} | {info['license']} |" for name, info in sources.items())]
 
 
-def _all_sources(sources: dict, base: dict | None) -> list[dict]:
-    """The source summaries of this model and of every base it was fine-tuned from."""
-    found = list(sources.values())
+def _base_chain(meta: dict) -> list[dict]:
+    """The bundle's base_model record, that base's own, and so on (empty for a model trained from scratch)."""
+    chain, base = [], meta.get("base_model")
     while base:
-        found += list(base.get("training_data", {}).values())
+        chain.append(base)
         base = base.get("base_model")
-    return found
+    return chain
 
 
-def _voices(sources: list[dict]) -> list[str]:
-    """Every synthetic voice in `sources`, with its engine and licence."""
+def _voices(source_sets: list[dict]) -> list[str]:
+    """Every synthetic voice in the source summaries, with its engine and licence."""
     from train.voices import voice
 
-    names = sorted({name for info in sources for name in info.get("voices", [])})
+    names = sorted({name for sources in source_sets for info in sources.values() for name in info.get("voices", [])})
     if not names:
         return []
     lines = ["### Synthetic voices", "", "| voice | engine | licence |", "|---|---|---|"]

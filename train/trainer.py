@@ -225,8 +225,7 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         if schedule.done(step, trained_s):
             print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")
             break
-    if training_finished(out, config.epochs):
-        settle_batch_norms(model, data, out, config, pad_value, dev, tokens)
+    settle_batch_norms(model, data, out, config, pad_value, dev, tokens)
     model.eval()
     return model.cpu()
 
@@ -240,10 +239,11 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
     learning rate at zero). Logged as one more line with "precise_bn"; done once per checkpoint."""
     checkpoint = out / CHECKPOINT
     state = torch.load(checkpoint, weights_only=False, map_location="cpu")
-    if state.get("precise_bn"):
+    if state.get("precise_bn") or not _finished(state, config.epochs):
         return
     device = next(model.parameters()).device
     norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    momenta = [norm.momentum for norm in norms]
     model.eval()
     for norm in norms:
         norm.reset_running_stats()
@@ -254,8 +254,8 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
         for batch in tqdm(batches[:PRECISE_BN_BATCHES], desc="batch-norm statistics", unit="batch"):
             feats, _, _, _ = collate(data, batch, pad_value)
             model(feats.to(device))
-    for norm in norms:
-        norm.momentum = 0.1
+    for norm, momentum in zip(norms, momenta):
+        norm.momentum = momentum
     model.eval()
     record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
               "trained_s": round(state["trained_s"], 1), "lr": 0.0,
@@ -295,7 +295,10 @@ def training_finished(out: Path, epochs: int) -> bool:
     checkpoint = out / CHECKPOINT
     if not checkpoint.exists():
         return False
-    state = torch.load(checkpoint, weights_only=False, map_location="cpu")
+    return _finished(torch.load(checkpoint, weights_only=False, map_location="cpu"), epochs)
+
+
+def _finished(state: dict, epochs: int) -> bool:
     return state["epoch"] + 1 >= epochs or state.get("finished", False)
 
 
