@@ -1,4 +1,4 @@
-"""The training loop: length-bucketed batches, SpecAugment, CTC loss, checkpoints to resume from."""
+"""The training loop: length-bucketed batches, VTLP and SpecAugment, CTC loss, checkpoints to resume from."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from train.features import FeatureSet
 from train.model import ConvCtcModel, ModelConfig
+from train.vtlp import draw_alphas, vtlp
 
 CHECKPOINT = "checkpoint.pt"
 PRECISE_BN_BATCHES = 100  # training batches the final batch-norm statistics are averaged over
@@ -30,6 +31,7 @@ class TrainConfig:
     freq_mask_width: int = 12
     time_masks: int = 2
     time_mask_fraction: float = 0.05
+    vtlp_warp: float = 0.0  # VTLP (train/vtlp.py): each utterance warped by alpha in [1 - w, 1 + w]; 0 = off
     threads: int = 2
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA when available, else CPU), "cpu" or "cuda"
@@ -198,7 +200,10 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
             for group in optimizer.param_groups:
                 group["lr"] = schedule.lr(step, trained_s)
             feats, lengths, targets, target_lengths = collate(data, batch, pad_value)
-            feats = spec_augment(feats.to(device, non_blocking=True), lengths, model.feat_mean, config, rng)
+            feats = feats.to(device, non_blocking=True)
+            if config.vtlp_warp > 0:  # drawn only when on, so recipes without it train exactly as before
+                feats = vtlp(feats, draw_alphas(len(batch), config.vtlp_warp, rng))
+            feats = spec_augment(feats, lengths, model.feat_mean, config, rng)
             log_probs = model(feats)
             steps = model.output_lengths(lengths).clamp(max=log_probs.shape[1])
             loss = ctc(log_probs.transpose(0, 1).float(), targets.to(device), steps, target_lengths)
