@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FIELDS = ("audio", "text", "duration", "voice", "speaker", "tags")
+# The kinds of text a synthetic corpus mixes (tag `kind`); "scrambled" texts never go into an LM.
+KINDS = ("in", "general", "word", "scrambled")
+NOT_FOR_LM = frozenset({"scrambled"})
 
 
 class ManifestError(ValueError):

@@ -144,8 +144,8 @@ def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, strid
 
 def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path, ...]) -> Path:
     """Word n-gram LM over the domain's sentences and the training transcripts (the real-speech
-    ones unless the recipe's lm_real_speech is false)."""
-    from train.corpus import read_manifest
+    ones unless the recipe's lm_real_speech is false; never the scrambled synthetic ones)."""
+    from train.corpus import NOT_FOR_LM, read_manifest
     from train.domain import load_catalog
     from train.domain.generate import generate
     from train.lm_build import build_arpa
@@ -156,7 +156,7 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
     for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest)]
     for manifest in synthetic_manifests:
-        sentences += [u.text for u in read_manifest(manifest)]
+        sentences += [u.text for u in read_manifest(manifest) if u.tags.get("kind") not in NOT_FOR_LM]
     path.write_text(build_arpa(sentences, order=recipe.lm_order))
     return path
 

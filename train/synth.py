@@ -22,7 +22,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from train import general_text
-from train.corpus import Utterance, read_manifest, write_manifest
+from train.corpus import KINDS, Utterance, read_manifest, write_manifest
 from train.domain import Catalog, load_catalog, sentence_at
 from train.tts import SAMPLE_RATE, SynthesisError, Synthesizer
 from train.voices import voice, voices
@@ -116,7 +116,26 @@ def _text(sources: Sources, kind: str, split: str, seed: int, i: int, rng: np.ra
     if kind == "word":
         return sources.words[int(rng.integers(len(sources.words)))], {"domain": "in", "kind": "word",
                                                                        "intent": "word", "phrasing": "seen"}
-    raise ValueError(f"unknown kind {kind!r} in the mix; use in, general, word")
+    if kind == "scrambled":
+        s = sentence_at(sources.catalog, seed, i, "seen")
+        return scramble(s.text, rng), {"domain": "out", "kind": "scrambled", "intent": s.intent}
+    raise ValueError(f"unknown kind {kind!r} in the mix; use {', '.join(KINDS)}")
+
+
+def scramble(text: str, rng: np.random.Generator) -> str:
+    """The words of `text` in a random order other than their own (where there is one).
+
+    Scrambled in-domain sentences keep the domain's words and sounds but none of its word
+    order: the network's receptive field spans seconds, so on template sentences alone it
+    learns which word follows which, and mishears phrasings it has never heard. These texts
+    never go into the LM (train.pipeline leaves kind=scrambled out)."""
+    words = text.split()
+    if len(set(words)) < 2:
+        return text
+    while True:
+        shuffled = [words[k] for k in rng.permutation(len(words))]
+        if shuffled != words:
+            return " ".join(shuffled)
 
 
 def run(jobs: list[Job], out: Path, workers: int = 2) -> list[Utterance]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from train.corpus import KINDS
+
 
 def register(subparsers) -> None:
     """Add `synth` to the earshot command; its options are those of `python -m train.synth`."""
@@ -35,7 +37,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--n", type=int, required=True, help="number of utterances")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--mix", type=_mix, help="share of each kind, e.g. in=0.55,general=0.33,word=0.12")
+    parser.add_argument("--mix", type=_mix,
+                        help="share of each kind, e.g. in=0.55,general=0.33,word=0.12 (kinds: in, general, word, "
+                             "scrambled = in-domain sentences in shuffled word order)")
     parser.add_argument("--commercial-only", action="store_true",
                         help="only voices whose licence allows commercial use (those a shipped model may train on)")
     parser.add_argument("--domain-dir", action="append", default=[], help="extra domain folder (train.domain)")
@@ -50,7 +54,7 @@ def _mix(text: str) -> dict[str, float]:
     try:
         mix = {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(","))}
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected kind=share,... (kinds: in, general, word), got {text!r}")
-    if not set(mix) <= {"in", "general", "word"} or sum(mix.values()) <= 0:
-        raise argparse.ArgumentTypeError(f"kinds are in, general, word with positive shares, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected kind=share,... (kinds: {', '.join(KINDS)}), got {text!r}")
+    if not set(mix) <= set(KINDS) or sum(mix.values()) <= 0:
+        raise argparse.ArgumentTypeError(f"kinds are {', '.join(KINDS)} with positive shares, got {text!r}")
     return mix

@@ -55,3 +55,30 @@ def test_run_writes_16k_pcm16_and_manifest(tmp_path, sources):
     assert info.duration == pytest.approx(utterances[0].duration, abs=1e-3)
     synth.write_manifest(tmp_path / "manifest.jsonl", utterances)
     assert read_manifest(tmp_path / "manifest.jsonl") == utterances
+
+
+def test_scramble_keeps_the_words_in_another_order():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    text = "set a timer for ten minutes"
+    for _ in range(20):
+        shuffled = synth.scramble(text, rng)
+        assert shuffled != text and sorted(shuffled.split()) == sorted(text.split())
+    assert synth.scramble("stop", rng) == "stop"
+    assert synth.scramble("no no", rng) == "no no"
+
+
+def test_scrambled_kind_is_out_of_domain_in_domain_words(sources):
+    jobs = synth.plan(sources, "train", 200, seed=3, mix={"in": 0.5, "scrambled": 0.5})
+    scrambled = [j for j in jobs if j.tags["kind"] == "scrambled"]
+    assert 50 < len(scrambled) < 150
+    assert all(j.tags["domain"] == "out" and j.tags["intent"] for j in scrambled)
+    vocabulary = {w for j in jobs if j.tags["kind"] == "in" for w in j.text.split()}
+    words = [w for j in scrambled for w in j.text.split()]
+    assert sum(w in vocabulary for w in words) / len(words) > 0.5
+
+
+def test_unknown_kind_names_the_kinds(sources):
+    with pytest.raises(ValueError, match="scrambled"):
+        synth.plan(sources, "train", 5, seed=3, mix={"shouted": 1.0})
