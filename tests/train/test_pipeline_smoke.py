@@ -68,12 +68,14 @@ def _fine_tune_starts_from_the_base_model(tmp_path, base_recipe):
     spec = json.loads(base_recipe.read_text())
     spec.update(name="smoke-ft", base={"recipe": str(base_recipe), "work": str(tmp_path / "work")},
                 extra_synthetic=[{"utterances": 6, "seed": 4, "copies": 1, "dev_fraction": 0.0,
-                                  "mix": {"general": 1.0}, "synthesise_commercial_only": True}])
+                                  "mix": {"general": 0.5, "scrambled": 0.5}, "synthesise_commercial_only": True}],
+                training={**spec["training"], "vtlp_warp": 0.1})
     recipe.write_text(json.dumps(spec))
     out = build(recipe, tmp_path / "ft", tmp_path / "ft_bundle")
     assert base_checkpoint.stat().st_mtime_ns == base_mtime
     extra = [json.loads(line) for line in (tmp_path / "ft" / "synth_seed4" / "manifest.jsonl").open()]
-    assert extra and all(row["tags"]["kind"] == "general" and row["tags"]["commercial_ok"] == "true" for row in extra)
+    assert extra and all(row["tags"]["kind"] in ("general", "scrambled") and row["tags"]["commercial_ok"] == "true"
+                         for row in extra)
     log = [json.loads(line) for line in (tmp_path / "ft" / "model" / "log.jsonl").open()]
     assert log[0]["epoch"] == 0 and log[0]["init"] == "base model" and log[1]["epoch"] == 1
     card = (out / "MODEL_CARD.md").read_text()
