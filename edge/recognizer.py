@@ -99,12 +99,17 @@ class Recognizer:
         """A streaming front end whose frames match features() of the whole input."""
         return self._log_mel.stream()
 
+    def network_input(self, feats: np.ndarray) -> np.ndarray:
+        """The features as the network gets them: windows under _MIN_FRAMES padded with silence."""
+        if len(feats) >= _MIN_FRAMES:
+            return feats
+        silence = np.log(self.bundle.frontend.log_floor)
+        pad = np.full((_MIN_FRAMES - len(feats), feats.shape[1]), silence, np.float32)
+        return np.concatenate([feats, pad])
+
     def run_model(self, feats: np.ndarray) -> np.ndarray:
         """(steps, tokens) CTC log-probabilities of (frames, n_mels) features."""
-        if len(feats) < _MIN_FRAMES:
-            silence = np.log(self.bundle.frontend.log_floor)
-            pad = np.full((_MIN_FRAMES - len(feats), feats.shape[1]), silence, np.float32)
-            feats = np.concatenate([feats, pad])
+        feats = self.network_input(feats)
         with self._runner_lock:
             return self._runner(feats)
 

@@ -2,9 +2,10 @@
 
     python -m train.parity --bundle BUNDLE --model-dir WORK/model MANIFEST...
 
-Both networks get the same edge features of every utterance, and both outputs go through the
-bundle's own decoder (beam search with its LM and tuned settings), so any difference in the
-printed figures is the network's. Prints one JSON object: utterances, identical transcripts,
+Both networks get the same edge features of every utterance (padded as the recognizer pads
+windows too short for the network), and both outputs go through the bundle's own decoder
+(beam search with its LM and tuned settings), so any difference in the printed figures is the
+network's. Prints one JSON object: utterances, identical transcripts,
 their share, and the largest difference of a token probability seen (probabilities, not
 log-probabilities: those of tokens with p < 1e-10 are numerically meaningless in float32).
 """
@@ -34,12 +35,10 @@ def compare(bundle: Path, model_dir: Path, manifests: list[Path]) -> dict:
     same, total, worst = 0, 0, 0.0
     utterances = [u for manifest in manifests for u in read_manifest(manifest)]
     for utterance in tqdm(utterances, desc="parity", unit="utt"):
-        feats = recognizer.features(read_audio(utterance.audio).samples)
+        feats = recognizer.network_input(recognizer.features(read_audio(utterance.audio).samples))
         from_onnx = recognizer.run_model(feats)
         with torch.no_grad():
             from_torch = model(torch.from_numpy(feats[None]))[0].numpy()
-        steps = min(len(from_onnx), len(from_torch))  # run_model pads clips too short for the network
-        from_onnx, from_torch = from_onnx[:steps], from_torch[:steps]
         worst = max(worst, float(np.abs(np.exp(from_onnx) - np.exp(from_torch)).max()))
         same += recognizer.decoder.decode(from_onnx).text == recognizer.decoder.decode(from_torch).text
         total += 1

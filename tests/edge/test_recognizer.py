@@ -45,6 +45,17 @@ def test_very_short_audio_still_transcribes(recognizer):
     assert 0.0 <= recognizer.transcribe(np.zeros(100, np.float32)).confidence <= 1.0
 
 
+def test_network_input_pads_only_windows_too_short_for_the_network(recognizer):
+    n_mels = recognizer.bundle.frontend.n_mels
+    short = np.ones((5, n_mels), np.float32)
+    padded = recognizer.network_input(short)
+    assert len(padded) > 5 and np.array_equal(padded[:5], short)
+    assert np.all(padded[5:] == np.float32(np.log(recognizer.bundle.frontend.log_floor)))
+    assert np.array_equal(recognizer.run_model(short), recognizer.run_model(padded))
+    long = np.ones((200, n_mels), np.float32)
+    assert recognizer.network_input(long) is long
+
+
 def test_streaming_session_gives_partials_and_the_same_final_result(recognizer, speech_samples):
     session = recognizer.session()
     partials = [p for i in range(0, len(speech_samples), 1600) for p in session.accept(speech_samples[i:i + 1600])]
