@@ -20,11 +20,14 @@ from edge.frontend.reference import hz_to_mel, mel_to_hz
 BOUNDARY_HZ = 4800.0  # the paper's f_hi: below it frequencies scale by alpha exactly
 
 
-def warped_hz(hz: np.ndarray, alpha: float, top_hz: float, boundary_hz: float = BOUNDARY_HZ) -> np.ndarray:
+def warped_hz(hz: np.ndarray, alpha, top_hz: float, boundary_hz: float = BOUNDARY_HZ) -> np.ndarray:
     """The frequencies the warped spectrum is read at: alpha * f below the boundary
-    (boundary_hz * min(alpha, 1) / alpha), then linear so that top_hz maps to itself."""
-    knee = boundary_hz * min(alpha, 1.0) / alpha
-    above = top_hz - (top_hz - boundary_hz * min(alpha, 1.0)) / (top_hz - knee) * (top_hz - hz)
+    (boundary_hz * min(alpha, 1) / alpha), then linear so that top_hz maps to itself.
+    `alpha` may be an array that broadcasts against `hz` (one warp per row)."""
+    alpha = np.asarray(alpha, dtype=np.float64)
+    low = boundary_hz * np.minimum(alpha, 1.0)
+    knee = low / alpha
+    above = top_hz - (top_hz - low) / (top_hz - knee) * (top_hz - hz)
     return np.where(hz <= knee, alpha * hz, above)
 
 
@@ -33,11 +36,8 @@ def source_positions(alphas: np.ndarray, config: FrontEndConfig) -> np.ndarray:
     mel_edges = np.linspace(hz_to_mel(config.fmin_hz), hz_to_mel(config.fmax_hz), config.n_mels + 2)
     centres_hz = mel_to_hz(mel_edges[1:-1])
     spacing = mel_edges[1] - mel_edges[0]
-    rows = []
-    for alpha in alphas:
-        source_mel = hz_to_mel(warped_hz(centres_hz, float(alpha), config.fmax_hz))
-        rows.append((source_mel - mel_edges[1]) / spacing)
-    return np.clip(np.asarray(rows), 0.0, config.n_mels - 1)
+    source_hz = warped_hz(centres_hz[None, :], np.asarray(alphas, dtype=np.float64)[:, None], config.fmax_hz)
+    return np.clip((hz_to_mel(source_hz) - mel_edges[1]) / spacing, 0.0, config.n_mels - 1)
 
 
 def vtlp(feats: torch.Tensor, alphas: np.ndarray, config: FrontEndConfig = FrontEndConfig()) -> torch.Tensor:
