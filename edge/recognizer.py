@@ -41,6 +41,13 @@ class RecognizerOptions:
     # its first and last sounds ("one" came out as "on"; FSDD digits WER 0.60 -> 0.31).
     edge_silence_s: float = 0.25
 
+    @classmethod
+    def for_bundle(cls, bundle: Bundle, **fields) -> "RecognizerOptions":
+        """The options a bundle was tuned for (its bundle.json "decoder" section and
+        "edge_silence_s", both chosen on dev data by train.tune_decoder), then `fields`."""
+        tuned = {"edge_silence_s": bundle.extra["edge_silence_s"]} if "edge_silence_s" in bundle.extra else {}
+        return cls(**{"decoder": DecoderOptions(**bundle.extra.get("decoder", {})), **tuned, **fields})
+
     def __post_init__(self) -> None:
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
@@ -73,12 +80,12 @@ class Recognizer:
              **overrides) -> "Recognizer":
         """Load a bundle folder (default: the shipped model).
 
-        Decoder settings start from the bundle's tuned "decoder" section; `overrides` are
-        RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's.
+        Settings start from those the bundle was tuned for (RecognizerOptions.for_bundle); `overrides`
+        are RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's.
         """
         bundle = load_bundle(bundle_path or default_bundle_path())
         if options is None:
-            options = RecognizerOptions(decoder=DecoderOptions(**bundle.extra.get("decoder", {})))
+            options = RecognizerOptions.for_bundle(bundle)
         decoder_fields = {k: overrides.pop(k) for k in ("beam", "hotwords") if k in overrides}
         if decoder_fields:
             overrides["decoder"] = replace(options.decoder, **decoder_fields)
@@ -86,6 +93,10 @@ class Recognizer:
         variant = bundle.pick_variant(options.runtime)
         runner = open_runner(bundle.network_path(variant), options.runtime, options.threads)
         return cls(bundle, runner, options, variant)
+
+    def with_options(self, **changes) -> "Recognizer":
+        """This recognizer with some RecognizerOptions fields changed, sharing its network."""
+        return Recognizer(self.bundle, self._runner, replace(self.options, **changes), self.variant)
 
     @property
     def name(self) -> str:
@@ -129,17 +140,27 @@ class Recognizer:
             decoded.append((start_s, start_s + len(window) / TARGET_RATE, self._decode_window(window, start_s, clock)))
         return self._assemble(decoded, duration_s, clock)
 
-    def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
-        hop_s = self.bundle.frontend.hop_ms / 1000.0
-        pad = int(round(self.options.edge_silence_s / hop_s))
+    def window_log_probs(self, samples: np.ndarray) -> np.ndarray:
+        """(steps, tokens) CTC log-probabilities of one window of 16 kHz samples, computed exactly as
+        transcribe does (features, edge silence, network): what decoder tuning must decode."""
+        return self._window_log_probs(check_samples(samples, TARGET_RATE), _Clock())[0]
+
+    def _window_log_probs(self, samples: np.ndarray, clock: "_Clock") -> tuple[np.ndarray, int, float]:
+        """The window's log-probabilities, the edge-silence frames added before it, its high band."""
+        pad = int(round(self.options.edge_silence_s / (self.bundle.frontend.hop_ms / 1000.0)))
         with clock("feature"):
             feats = self._log_mel(samples)
             band = high_band(feats, self.bundle.frontend)
             feats = _with_edge_silence(feats, pad)
         with clock("model"):
             log_probs = self.run_model(feats)
+        return log_probs, pad, band
+
+    def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
+        log_probs, pad, band = self._window_log_probs(samples, clock)
         with clock("decode"):
-            decoded = self.decoder.decode(log_probs, offset_s=start_s - pad * hop_s, high_band=band)
+            offset_s = start_s - pad * self.bundle.frontend.hop_ms / 1000.0
+            decoded = self.decoder.decode(log_probs, offset_s=offset_s, high_band=band)
         return _words_within(decoded, start_s, start_s + len(samples) / TARGET_RATE)
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:

@@ -48,11 +48,9 @@ def open_recognizer(bundle: Bundle, variant: Variant, threads: int = 1):
     """A Recognizer on exactly this variant, decoding as the shipped bundle does.
 
     Recognizer.load would pick the runtime's int8 network when shipped, so this builds the
-    Recognizer itself, starting from the bundle's tuned "decoder" section as Recognizer.load does.
+    Recognizer itself, starting from the bundle's tuned settings as Recognizer.load does.
     """
-    from edge.decoding.options import DecoderOptions
     from edge.recognizer import Recognizer, RecognizerOptions
 
-    options = RecognizerOptions(runtime=variant.runtime, threads=threads,
-                                decoder=DecoderOptions(**bundle.extra.get("decoder", {})))
+    options = RecognizerOptions.for_bundle(bundle, runtime=variant.runtime, threads=threads)
     return Recognizer(bundle, open_variant_runner(bundle, variant, threads), options, variant.name)

@@ -58,10 +58,22 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
     lines += ["", "## Training", "", *_base(recipe), f"`{json.dumps(state['train_config'])}`", "",
               _trained_on(state), ""]
     lines += _training_log(work)
+    lines += ["", *_decoding(meta)]
     lines += ["", "## Evaluation", "",
               "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
               "`docs/results.md` for the commands.", ""]
     return "\n".join(lines) + "\n"
+
+
+def _decoding(meta: dict) -> list[str]:
+    """The decoder settings and edge silence chosen on dev data (train/tune_decoder.py)."""
+    tuning = meta.get("decoder_tuning", {})
+    best = min(tuning.get("settings", []), key=lambda row: row["wer"], default=None)
+    return ["## Decoding", "",
+            f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`; edge silence "
+            f"{meta.get('edge_silence_s', 'default')} s. Chosen among {len(tuning.get('settings', []))} settings on "
+            f"{tuning.get('utterances', 0)} dev utterances (each dev clip as recorded and one augmented copy)"
+            + (f"; dev WER {best['wer']:.4f}." if best else ".")]
 
 
 def _base(recipe: Recipe) -> list[str]:

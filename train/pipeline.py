@@ -35,8 +35,9 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     if recipe.base is not None and recipe.base.bundle is not None:
         extra["base_model"] = base_model_record(recipe.base, work)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
-    _tune_decoder(staging, data)
-    _calibrate_and_profile(staging, data, recipe, work / "calibration_copies")
+    dev_copies = _augmented_dev(data, recipe, work / "calibration_copies")
+    _tune_decoder(staging, [*data.dev, *dev_copies])
+    _calibrate_and_profile(staging, data, dev_copies)
     _write_card(staging, recipe, data, work)
     if out.exists():
         shutil.rmtree(out)
@@ -161,31 +162,40 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
     return path
 
 
-def _tune_decoder(bundle: Path, data: DataPlan) -> None:
-    """Pick the decoder's LM weight, word bonus and OOV penalty on the dev utterances."""
+def _augmented_dev(data: DataPlan, recipe: Recipe, folder: Path) -> list:
+    """One copy of each dev utterance through the recipe's augmentation (train/calibration_set.py):
+    the noisy, band-limited conditions a device meets, for decoder tuning and calibration."""
+    from train.augment import Augmenter
+    from train.calibration_set import augmented_copies
+
+    return augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed)
+
+
+def _tune_decoder(bundle: Path, utterances: list) -> None:
+    """Pick the decoder's LM weight, word bonus and OOV penalty and the edge silence on dev utterances
+    (as recorded and augmented, so the settings suit degraded audio as well as clean)."""
     from edge.recognizer import Recognizer
     from train.export import update_manifest
     from train.tune_decoder import tune
 
-    best, table = tune(Recognizer.load(bundle), data.dev)
-    update_manifest(bundle, decoder=best, decoder_tuning=table)
+    tuning = tune(Recognizer.load(bundle), utterances)
+    update_manifest(bundle, decoder=tuning.decoder, edge_silence_s=tuning.edge_silence_s,
+                    decoder_tuning={"utterances": len(utterances), "settings": tuning.table})
 
 
-def _calibrate_and_profile(bundle: Path, data: DataPlan, recipe: Recipe, copies_folder: Path) -> None:
-    """Fit the confidence calibration on the dev utterances and an augmented copy of each
-    (train/calibration_set.py), and the drift profile on the dev utterances as recorded."""
+def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: list) -> None:
+    """Fit the confidence calibration on the dev utterances and their augmented copies
+    (_augmented_dev), and the drift profile on the dev utterances as recorded."""
     from edge.audio import read_audio
     from edge.drift import Profile, utterance_statistics
     from edge.recognizer import Recognizer
-    from train.augment import Augmenter
     from train.calibrate import fit_calibration
-    from train.calibration_set import augmented_copies
     from train.evaluation.runner import evaluate
     from train.export import update_manifest
 
     recognizer = Recognizer.load(bundle)
     result = evaluate(recognizer, data.dev)
-    copies = evaluate(recognizer, augmented_copies(data.dev, copies_folder, Augmenter(**recipe.augment), recipe.seed))
+    copies = evaluate(recognizer, dev_copies)
     records = [*result.records, *copies.records]
     calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
                                     "correct": r.correct} for r in records], method="logistic")

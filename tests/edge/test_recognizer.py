@@ -87,6 +87,25 @@ def test_word_times_stay_inside_the_clip_with_edge_silence(tiny_bundle, speech_s
         assert 0.0 <= word.start_s <= word.end_s <= len(speech_samples) / 16000
 
 
+def test_a_bundle_tuned_edge_silence_is_the_default_and_overrides_win(tiny_bundle, tmp_path):
+    bundle = tmp_path / "tuned"
+    shutil.copytree(tiny_bundle, bundle)
+    meta = json.loads((bundle / "bundle.json").read_text())
+    (bundle / "bundle.json").write_text(json.dumps({**meta, "edge_silence_s": 0.5}))
+    assert Recognizer.load(bundle).options.edge_silence_s == 0.5
+    assert Recognizer.load(bundle, edge_silence_s=0.1).options.edge_silence_s == 0.1
+    assert Recognizer.load(tiny_bundle).options.edge_silence_s == 0.25  # untuned bundles keep the default
+
+
+def test_window_log_probs_are_what_transcribe_decodes(tiny_bundle, speech_samples):
+    recognizer = Recognizer.load(tiny_bundle, beam=4, edge_silence_s=0.5)
+    log_probs = recognizer.window_log_probs(speech_samples)
+    assert recognizer.decoder.decode(log_probs).text == recognizer.transcribe(speech_samples).text
+    longer = recognizer.with_options(edge_silence_s=1.0)
+    assert longer.options.edge_silence_s == 1.0 and recognizer.options.edge_silence_s == 0.5
+    assert len(longer.window_log_probs(speech_samples)) > len(log_probs)  # 0.5 s more silence each side
+
+
 @pytest.mark.slow
 def test_edge_silence_lets_the_shipped_model_hear_words_cut_tight():
     """FSDD digits are cut tight around the word; without added silence the shipped model loses
