@@ -1,11 +1,16 @@
-"""The calibration set: the held-out dev utterances as recorded, plus one augmented copy of each.
+"""The calibration set: the held-out dev utterances as recorded, plus copies of them in the other
+conditions the device meets. Decoder tuning (train/tune_decoder.py) uses the same set.
 
-Confidence is calibrated for the conditions the device will meet, not only for clean audio:
-the copy of each dev utterance goes through the recipe's augmentation chain (noise, room,
-microphone colouring, phone line, gain), so the calibration sees how often the model is wrong
-on degraded audio and, through the high-band feature, on audio that lost everything above
-4 kHz. Copies are written once under a work folder (16 kHz PCM) and reused; each depends only on
-the seed and the source file.
+- Augmented: each dev utterance through the recipe's augmentation chain (noise, room, microphone
+  colouring, phone line, gain), so the calibration sees how often the model is wrong on degraded
+  audio and, through the high-band feature, on audio that lost everything above 4 kHz.
+- Cut tight: each dev utterance with its leading and trailing silence cut off (where it has any),
+  as in clips trimmed around the words (the FSDD digits). TTS output and the 1-s Speech Commands
+  clips carry silence at their edges, so without these copies the dev set cannot tell how much
+  edge silence (RecognizerOptions.edge_silence_s) the recognizer should add.
+
+Copies are written once under a work folder (16 kHz PCM) and reused; each depends only on the
+seed and the source file.
 """
 
 from __future__ import annotations
@@ -37,4 +42,30 @@ def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augme
             sf.write(partial, np.clip(samples, -1.0, 1.0), TARGET_RATE, subtype="PCM_16")
             partial.replace(path)
         copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": "augmented"}))
+    return copies
+
+
+TRIM_TOP_DB = 35.0  # what counts as silence: this far below the clip's loudest frame
+MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is already cut tight
+
+
+def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
+    """A copy of each utterance with its edge silence cut off (librosa.effects.trim), written as
+    folder/<hash>.wav and tagged condition=tight; utterances already cut tight get none."""
+    import librosa
+
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for utterance in tqdm(utterances, desc="tight-cut copies", unit="utt"):
+        key = hashlib.sha1(f"tight:{utterance.audio}".encode()).hexdigest()[:16]
+        path = folder / f"{key}.wav"
+        if not path.exists():
+            samples = read_audio(utterance.audio).samples
+            trimmed, _ = librosa.effects.trim(samples, top_db=TRIM_TOP_DB, frame_length=512, hop_length=128)
+            if len(samples) - len(trimmed) < MIN_TRIMMED_S * TARGET_RATE:
+                continue
+            partial = path.with_suffix(".partial.wav")
+            sf.write(partial, trimmed, TARGET_RATE, subtype="PCM_16")
+            partial.replace(path)
+        copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": "tight"}))
     return copies

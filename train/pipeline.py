@@ -35,8 +35,8 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     if recipe.base is not None and recipe.base.bundle is not None:
         extra["base_model"] = base_model_record(recipe.base, work)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
-    dev_copies = _augmented_dev(data, recipe, work / "calibration_copies")
-    _tune_decoder(staging, [*data.dev, *dev_copies])
+    dev_copies = _dev_copies(data, recipe, work / "calibration_copies")
+    _tune_decoder(staging, [*data.dev, *(u for copies in dev_copies.values() for u in copies)])
     _calibrate_and_profile(staging, data, dev_copies)
     _write_card(staging, recipe, data, work)
     if out.exists():
@@ -162,18 +162,19 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
     return path
 
 
-def _augmented_dev(data: DataPlan, recipe: Recipe, folder: Path) -> list:
-    """One copy of each dev utterance through the recipe's augmentation (train/calibration_set.py):
-    the noisy, band-limited conditions a device meets, for decoder tuning and calibration."""
+def _dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
+    """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
+    calibration (train/calibration_set.py): "augmented" (noisy, band-limited) and "tight" (cut tight)."""
     from train.augment import Augmenter
-    from train.calibration_set import augmented_copies
+    from train.calibration_set import augmented_copies, tight_copies
 
-    return augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed)
+    return {"augmented": augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed),
+            "tight": tight_copies(data.dev, folder / "tight")}
 
 
 def _tune_decoder(bundle: Path, utterances: list) -> None:
     """Pick the decoder's LM weight, word bonus and OOV penalty and the edge silence on dev utterances
-    (as recorded and augmented, so the settings suit degraded audio as well as clean)."""
+    (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as clean)."""
     from edge.recognizer import Recognizer
     from train.export import update_manifest
     from train.tune_decoder import tune
@@ -183,9 +184,9 @@ def _tune_decoder(bundle: Path, utterances: list) -> None:
                     decoder_tuning={"utterances": len(utterances), "settings": tuning.table})
 
 
-def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: list) -> None:
-    """Fit the confidence calibration on the dev utterances and their augmented copies
-    (_augmented_dev), and the drift profile on the dev utterances as recorded."""
+def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: dict[str, list]) -> None:
+    """Fit the confidence calibration on the dev utterances and their copies (_dev_copies), and the
+    drift profile on the dev utterances as recorded."""
     from edge.audio import read_audio
     from edge.drift import Profile, utterance_statistics
     from edge.recognizer import Recognizer
@@ -195,8 +196,8 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: list) -> No
 
     recognizer = Recognizer.load(bundle)
     result = evaluate(recognizer, data.dev)
-    copies = evaluate(recognizer, dev_copies)
-    records = [*result.records, *copies.records]
+    copies = {condition: evaluate(recognizer, utterances) for condition, utterances in dev_copies.items() if utterances}
+    records = [*result.records, *(r for copy in copies.values() for r in copy.records)]
     calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
                                     "correct": r.correct} for r in records], method="logistic")
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
@@ -207,7 +208,9 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: list) -> No
     (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
     update_manifest(bundle, calibration="calibration.json", profile="profile.json",
                     dev_results={"wer": result.wer, "utterances": len(result.records),
-                                 "augmented_wer": copies.wer, "calibration_utterances": len(records)})
+                                 **{f"{condition}_wer": copy.wer for condition, copy in copies.items()},
+                                 **{f"{condition}_utterances": len(copy.records) for condition, copy in copies.items()},
+                                 "calibration_utterances": len(records)})
 
 
 def _write_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> None:

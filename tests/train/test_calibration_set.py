@@ -1,4 +1,4 @@
-"""The calibration set's augmented copies: written once, deterministic, tagged, the source untouched."""
+"""The calibration set's copies: written once, deterministic, tagged, the source untouched."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import soundfile as sf
 
 from train.augment import Augmenter
-from train.calibration_set import augmented_copies
+from train.calibration_set import augmented_copies, tight_copies
 from train.corpus import Utterance
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "weather_in_paris.wav"
@@ -26,3 +26,22 @@ def test_copies_are_augmented_once_and_reused(tmp_path):
     assert np.array_equal(a, b), "the same seed gives the same copy"
     original = sf.read(EXAMPLE)[0]
     assert len(a) == len(original) and not np.allclose(a, original, atol=1e-3)
+
+
+def test_tight_copies_cut_the_edge_silence_and_skip_clips_already_tight(tmp_path):
+    rate = 16000
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate // 2) / rate)).astype(np.float32)
+    padded_audio = tmp_path / "padded.wav"
+    sf.write(padded_audio, np.concatenate([np.zeros(rate // 2, np.float32), tone, np.zeros(rate // 4, np.float32)]),
+             rate, subtype="PCM_16")
+    tight_audio = tmp_path / "tight.wav"
+    sf.write(tight_audio, tone, rate, subtype="PCM_16")
+    padded = Utterance(padded_audio, "a", 1.25, "v", "v", {"set": "dev"})
+    tight = Utterance(tight_audio, "a", 0.5, "v", "v", {"set": "dev"})
+    (copy,) = tight_copies([padded, tight], tmp_path / "copies")
+    assert copy.tags == {"set": "dev", "condition": "tight"} and copy.text == "a"
+    samples = sf.read(copy.audio)[0]
+    assert abs(len(samples) - len(tone)) < 0.05 * rate  # the tone, give or take a frame
+    assert sf.read(padded_audio)[0].shape == (int(1.25 * rate),), "the source is untouched"
+    written = copy.audio.stat().st_mtime_ns
+    assert tight_copies([padded], tmp_path / "copies")[0].audio.stat().st_mtime_ns == written

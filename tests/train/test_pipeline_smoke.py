@@ -40,11 +40,13 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
         assert (out / name).is_file(), name
     synthetic = [json.loads(line) for line in (tmp_path / "work" / "synth_train" / "manifest.jsonl").open()]
     assert len(synthetic) == 8 and all(row["text"] for row in synthetic)
-    # The decoder and the edge silence were tuned on the dev utterances as recorded and augmented,
-    # and the recognizer starts from them.
+    # The decoder and the edge silence were tuned on the calibration set (the dev utterances as
+    # recorded, augmented and cut tight), and the recognizer starts from them.
     meta = json.loads((out / "bundle.json").read_text())
-    dev = meta["dev_results"]["utterances"]
-    assert meta["dev_results"]["calibration_utterances"] == meta["decoder_tuning"]["utterances"] == 2 * dev
+    dev = meta["dev_results"]
+    assert dev["calibration_utterances"] == meta["decoder_tuning"]["utterances"]
+    assert dev["calibration_utterances"] == dev["utterances"] + dev["augmented_utterances"] + dev["tight_utterances"]
+    assert dev["augmented_utterances"] == dev["utterances"] and dev["tight_utterances"] > 0  # Speech Commands clips have edge silence
     assert Recognizer.load(out).options.edge_silence_s == meta["edge_silence_s"]
     assert {row["edge_silence_s"] for row in meta["decoder_tuning"]["settings"]} >= {0.25, meta["edge_silence_s"]}
     recognizer = Recognizer.load(out, beam=4)
