@@ -24,6 +24,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from edge.audio import TARGET_RATE, read_audio
+from edge.recognizer import SILENCE_BELOW_PEAK_DB
 from train.augment import Augmenter
 from train.corpus import Utterance
 
@@ -45,7 +46,7 @@ def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augme
     return copies
 
 
-TRIM_TOP_DB = 35.0  # what counts as silence: this far below the clip's loudest frame
+TRIM_TOP_DB = SILENCE_BELOW_PEAK_DB  # what counts as silence: this far below the clip's loudest frame
 MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is already cut tight
 
 

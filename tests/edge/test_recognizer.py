@@ -87,6 +87,20 @@ def test_word_times_stay_inside_the_clip_with_edge_silence(tiny_bundle, speech_s
         assert 0.0 <= word.start_s <= word.end_s <= len(speech_samples) / 16000
 
 
+def test_edge_silence_tops_up_what_the_window_already_has():
+    from edge.recognizer import _with_edge_silence
+
+    silence, speech = np.log(1e-6), -1.0
+    feats = np.concatenate([np.full((30, 80), silence), np.random.default_rng(0).normal(speech, 0.5, (50, 80))])
+    padded, before = _with_edge_silence(feats.astype(np.float32), 25)
+    assert before == 0 and len(padded) == 80 + 25  # 30 frames of silence before already; none after
+    assert np.allclose(padded[-25:], padded[-1]) and padded[-1].max() < speech - 3  # background, not speech
+    tight = feats[30:].astype(np.float32)
+    padded, before = _with_edge_silence(tight, 25)
+    assert before == 25 and len(padded) == 50 + 50
+    assert _with_edge_silence(tight, 0) == (tight, 0)
+
+
 def test_a_bundle_tuned_edge_silence_is_the_default_and_overrides_win(tiny_bundle, tmp_path):
     bundle = tmp_path / "tuned"
     shutil.copytree(tiny_bundle, bundle)
