@@ -70,3 +70,10 @@ def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
             partial.replace(path)
         copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": "tight"}))
     return copies
+
+
+def condition_group(utterance: Utterance) -> str:
+    """The calibration-set group of an utterance: its condition (recorded, augmented, tight) and
+    source (real speech or synthetic), e.g. "tight/real"; decoder tuning averages over these."""
+    source = "synthetic" if utterance.tags.get("engine") else "real"
+    return f"{utterance.tags.get('condition', 'recorded')}/{source}"

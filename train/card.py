@@ -73,7 +73,7 @@ def _decoding(meta: dict) -> list[str]:
             f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`; edge silence "
             f"{meta.get('edge_silence_s', 'default')} s. Chosen among {len(tuning.get('settings', []))} settings on "
             f"{tuning.get('utterances', 0)} dev utterances (each dev clip as recorded, an augmented copy and, where it has edge silence, a copy cut tight)"
-            + (f"; dev WER {best['wer']:.4f}." if best else ".")]
+            + (f"; dev WER, averaged over condition and source groups, {best['wer']:.4f}." if best else ".")]
 
 
 def _base(recipe: Recipe) -> list[str]:

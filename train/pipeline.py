@@ -174,12 +174,14 @@ def _dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]
 
 def _tune_decoder(bundle: Path, utterances: list) -> None:
     """Pick the decoder's LM weight, word bonus and OOV penalty and the edge silence on dev utterances
-    (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as clean)."""
+    (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as
+    clean), by WER averaged over the condition and source groups (calibration_set.condition_group)."""
     from edge.recognizer import Recognizer
+    from train.calibration_set import condition_group
     from train.export import update_manifest
     from train.tune_decoder import tune
 
-    tuning = tune(Recognizer.load(bundle), utterances)
+    tuning = tune(Recognizer.load(bundle), utterances, group=condition_group)
     update_manifest(bundle, decoder=tuning.decoder, edge_silence_s=tuning.edge_silence_s,
                     decoder_tuning={"utterances": len(utterances), "settings": tuning.table})
 

@@ -6,7 +6,11 @@ cached log-probabilities, so a grid of a hundred settings costs about a minute. 
 are the recognizer's own (Recognizer.window_log_probs: features, edge silence, network), so the
 setting chosen is the one transcribe will use.
 
-1. The decoder grid at the recognizer's edge silence; the winner has the lowest dev WER (ties to
+The score of a setting is its dev WER, pooled within each group of utterances (`group`, e.g. the
+calibration set's condition and source: train/calibration_set.py) and averaged over the groups, so
+a hundred single-word clips cut tight count as much as five hundred synthetic sentences.
+
+1. The decoder grid at the recognizer's edge silence; the winner has the lowest score (ties to
    the smaller LM weight).
 2. The winner decoded at each edge silence in EDGE_SILENCES_S; the lowest dev WER wins (ties keep
    the recognizer's). Where that is another edge silence, the grid is run again there.
@@ -41,12 +45,14 @@ DECODER_KEYS = ("lm_weight", "word_bonus", "oov_penalty", "lexicon_only")
 class Tuning:
     decoder: dict  # DecoderOptions fields: DECODER_KEYS
     edge_silence_s: float
-    table: list[dict]  # every setting tried: DECODER_KEYS, edge_silence_s, wer
+    table: list[dict]  # every setting tried: DECODER_KEYS, edge_silence_s, wer (the score)
 
 
-def tune(recognizer, utterances, beam: int = 8) -> Tuning:
-    """The best decoder settings and edge silence on `utterances`, and every setting's dev WER."""
+def tune(recognizer, utterances, beam: int = 8, group=None) -> Tuning:
+    """The best decoder settings and edge silence on `utterances`, and every setting's score (its
+    dev WER, averaged over the groups `group(utterance)` names; one group when None)."""
     references = [normalize_text(u.text) for u in utterances]
+    groups = [group(u) if group else "all" for u in utterances]
     cached: dict[float, list] = {}
 
     def log_probs(edge_silence_s: float) -> list:
@@ -58,7 +64,7 @@ def tune(recognizer, utterances, beam: int = 8) -> Tuning:
         return cached[edge_silence_s]
 
     def wer(settings: dict) -> float:
-        return _dev_wer(recognizer.bundle, log_probs(settings["edge_silence_s"]), references, beam, settings)
+        return _dev_wer(recognizer.bundle, log_probs(settings["edge_silence_s"]), references, groups, beam, settings)
 
     table: list[dict] = []
     start = recognizer.options.edge_silence_s
@@ -92,9 +98,10 @@ def _grid(edge_silence_s: float, wer, table: list[dict]) -> dict:
     return min(rows, key=lambda row: (row["wer"], row["lm_weight"], row["oov_penalty"]))
 
 
-def _dev_wer(bundle, log_probs: list, references: list[str], beam: int, settings: dict) -> float:
+def _dev_wer(bundle, log_probs: list, references: list[str], groups: list[str], beam: int, settings: dict) -> float:
     options = replace(DecoderOptions(beam=beam), **{k: settings[k] for k in DECODER_KEYS})
     decoder = CtcDecoder.from_bundle(bundle, options)
-    counts = EditCounts.pooled(EditCounts.of(align_words(ref, normalize_text(decoder.decode(lp).text)))
-                               for lp, ref in zip(log_probs, references))
-    return round(counts.rate, 4)
+    by_group: dict[str, list[EditCounts]] = {}
+    for lp, ref, name in zip(log_probs, references, groups):
+        by_group.setdefault(name, []).append(EditCounts.of(align_words(ref, normalize_text(decoder.decode(lp).text))))
+    return round(sum(EditCounts.pooled(counts).rate for counts in by_group.values()) / len(by_group), 4)

@@ -28,3 +28,39 @@ def test_tuning_picks_decoder_settings_and_an_edge_silence_and_records_every_wer
     best_row = min(tuning.table, key=lambda row: row["wer"])
     assert min(row["wer"] for row in tuning.table if row["edge_silence_s"] == tuning.edge_silence_s) == best_row["wer"]
     json.dumps(tuning.table)
+
+
+def test_the_score_averages_the_groups_wer_so_a_small_group_counts_as_much_as_a_large_one(tiny_bundle):
+    from edge.audio import read_audio
+    from edge.recognizer import Recognizer
+    from edge.text import normalize_text
+    from train.corpus import read_manifest
+    from train.evaluation.scoring import EditCounts, align_words
+    from train.tune_decoder import _dev_wer
+
+    manifest = PUBLIC_EVAL / "manifest.jsonl"
+    if not manifest.exists():
+        pytest.skip("shared evaluation data not found")
+    recognizer = Recognizer.load(tiny_bundle, beam=2)
+    utterances = read_manifest(manifest)[:4]
+    log_probs = [recognizer.window_log_probs(read_audio(u.audio).samples) for u in utterances]
+    references = [normalize_text(u.text) for u in utterances]
+    settings = {"lm_weight": 0.5, "word_bonus": 0.0, "oov_penalty": 0.0, "lexicon_only": False}
+    counts = [EditCounts.of(align_words(ref, normalize_text(recognizer.decoder.decode(lp).text)))
+              for lp, ref in zip(log_probs, references)]
+    small, large = EditCounts.pooled(counts[:1]).rate, EditCounts.pooled(counts[1:]).rate
+    score = _dev_wer(recognizer.bundle, log_probs, references, ["a", "b", "b", "b"], 2, settings)
+    assert score == round((small + large) / 2, 4)
+    assert _dev_wer(recognizer.bundle, log_probs, references, ["a"] * 4, 2, settings) == round(
+        EditCounts.pooled(counts).rate, 4)
+
+
+def test_condition_groups_name_the_condition_and_the_source():
+    from pathlib import Path
+
+    from train.calibration_set import condition_group
+    from train.corpus import Utterance
+
+    real = Utterance(Path("a.wav"), "yes", 1.0, "", "s1", {"license": "CC-BY-4.0"})
+    synthetic = Utterance(Path("b.wav"), "yes", 1.0, "flite-slt", "flite-slt", {"engine": "flite", "condition": "tight"})
+    assert condition_group(real) == "recorded/real" and condition_group(synthetic) == "tight/synthetic"
