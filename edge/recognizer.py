@@ -44,10 +44,9 @@ class RecognizerOptions:
 
     @classmethod
     def for_bundle(cls, bundle: Bundle, **fields) -> "RecognizerOptions":
-        """The options a bundle was tuned for (its bundle.json "decoder" section and
-        "edge_silence_s", both chosen on dev data by train.tune_decoder), then `fields`."""
-        tuned = {"edge_silence_s": bundle.extra["edge_silence_s"]} if "edge_silence_s" in bundle.extra else {}
-        return cls(**{"decoder": DecoderOptions(**bundle.extra.get("decoder", {})), **tuned, **fields})
+        """The options a bundle was tuned for (its bundle.json "decoder" section, chosen on dev data
+        by train.tune_decoder), then `fields`."""
+        return cls(**{"decoder": DecoderOptions(**bundle.extra.get("decoder", {})), **fields})
 
     def __post_init__(self) -> None:
         if self.threads < 1:

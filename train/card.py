@@ -66,13 +66,13 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
 
 
 def _decoding(meta: dict) -> list[str]:
-    """The decoder settings and edge silence chosen on dev data (train/tune_decoder.py)."""
+    """The decoder settings chosen on dev data (train/tune_decoder.py)."""
     tuning = meta.get("decoder_tuning", {})
     best = min(tuning.get("settings", []), key=lambda row: row["wer"], default=None)
     return ["## Decoding", "",
-            f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`; edge silence "
-            f"{meta.get('edge_silence_s', 'default')} s. Chosen among {len(tuning.get('settings', []))} settings on "
-            f"{tuning.get('utterances', 0)} dev utterances (each dev clip as recorded, an augmented copy and, where it has edge silence, a copy cut tight)"
+            f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, chosen among "
+            f"{len(tuning.get('settings', []))} settings on {tuning.get('utterances', 0)} dev utterances (each dev "
+            "clip as recorded, an augmented copy and, where it has edge silence, a copy cut tight)"
             + (f"; dev WER, averaged over condition and source groups, {best['wer']:.4f}." if best else ".")]
 
 

@@ -173,7 +173,7 @@ def _dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]
 
 
 def _tune_decoder(bundle: Path, utterances: list) -> None:
-    """Pick the decoder's LM weight, word bonus and OOV penalty and the edge silence on dev utterances
+    """Pick the decoder's LM weight, word bonus and OOV penalty on dev utterances
     (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as
     clean), by WER averaged over the condition and source groups (calibration_set.condition_group)."""
     from edge.recognizer import Recognizer
@@ -181,9 +181,8 @@ def _tune_decoder(bundle: Path, utterances: list) -> None:
     from train.export import update_manifest
     from train.tune_decoder import tune
 
-    tuning = tune(Recognizer.load(bundle), utterances, group=condition_group)
-    update_manifest(bundle, decoder=tuning.decoder, edge_silence_s=tuning.edge_silence_s,
-                    decoder_tuning={"utterances": len(utterances), "settings": tuning.table})
+    best, table = tune(Recognizer.load(bundle), utterances, group=condition_group)
+    update_manifest(bundle, decoder=best, decoder_tuning={"utterances": len(utterances), "settings": table})
 
 
 def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: dict[str, list]) -> None:

@@ -101,16 +101,6 @@ def test_edge_silence_tops_up_what_the_window_already_has():
     assert _with_edge_silence(tight, 0) == (tight, 0)
 
 
-def test_a_bundle_tuned_edge_silence_is_the_default_and_overrides_win(tiny_bundle, tmp_path):
-    bundle = tmp_path / "tuned"
-    shutil.copytree(tiny_bundle, bundle)
-    meta = json.loads((bundle / "bundle.json").read_text())
-    (bundle / "bundle.json").write_text(json.dumps({**meta, "edge_silence_s": 0.5}))
-    assert Recognizer.load(bundle).options.edge_silence_s == 0.5
-    assert Recognizer.load(bundle, edge_silence_s=0.1).options.edge_silence_s == 0.1
-    assert Recognizer.load(tiny_bundle).options.edge_silence_s == 0.25  # untuned bundles keep the default
-
-
 def test_window_log_probs_are_what_transcribe_decodes(tiny_bundle, speech_samples):
     recognizer = Recognizer.load(tiny_bundle, beam=4, edge_silence_s=0.5)
     log_probs = recognizer.window_log_probs(speech_samples)
