@@ -94,10 +94,6 @@ class Recognizer:
         runner = open_runner(bundle.network_path(variant), options.runtime, options.threads)
         return cls(bundle, runner, options, variant)
 
-    def with_options(self, **changes) -> "Recognizer":
-        """This recognizer with some RecognizerOptions fields changed, sharing its network."""
-        return Recognizer(self.bundle, self._runner, replace(self.options, **changes), self.variant)
-
     @property
     def name(self) -> str:
         return f"{self.bundle.name}:{self.variant}"

@@ -6,8 +6,8 @@ conditions the device meets. Decoder tuning (train/tune_decoder.py) uses the sam
   audio and, through the high-band feature, on audio that lost everything above 4 kHz.
 - Cut tight: each dev utterance with its leading and trailing silence cut off (where it has any),
   as in clips trimmed around the words (the FSDD digits). TTS output and the 1-s Speech Commands
-  clips carry silence at their edges, so without these copies the dev set cannot tell how much
-  edge silence (RecognizerOptions.edge_silence_s) the recognizer should add.
+  clips carry silence at their edges, so without these copies neither decoder tuning nor the
+  calibration would see a clip cut tight (where the recognizer's edge silence does its work).
 
 Copies are written once under a work folder (16 kHz PCM) and reused; each depends only on the
 seed and the source file.
