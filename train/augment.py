@@ -13,6 +13,8 @@ import numpy as np
 import soxr
 from scipy import signal
 
+from edge.recognizer import SILENCE_BELOW_PEAK_DB
+
 SAMPLE_RATE = 16000
 NOISE_KINDS = ("white", "pink", "brown")
 _EPS = 1e-10
@@ -53,6 +55,16 @@ def pitch_shift(samples: np.ndarray, semitones: float) -> np.ndarray:
     factor = 2.0 ** (semitones / 12)
     shifted = speed_perturb(samples, factor)          # higher and shorter
     return _fit_length(time_stretch(shifted, 1 / factor), len(samples))
+
+
+def cut_tight(samples: np.ndarray, top_db: float = SILENCE_BELOW_PEAK_DB) -> np.ndarray:
+    """The clip without its leading and trailing silence (librosa.effects.trim on 32 ms frames;
+    silence is `top_db` under the loudest frame, as the recognizer's edge silence counts it), as
+    in recordings trimmed around the words (the FSDD digits)."""
+    import librosa
+
+    trimmed, _ = librosa.effects.trim(samples, top_db=top_db, frame_length=512, hop_length=128)
+    return np.ascontiguousarray(trimmed, dtype=np.float32)
 
 
 def gain(samples: np.ndarray, db: float) -> np.ndarray:
@@ -152,13 +164,14 @@ def microphone(samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Augmenter:
-    """Draws a random chain per utterance: speed, pitch, microphone, room, noise, phone or
-    narrowband recording, gain.
+    """Draws a random chain per utterance: a tight cut, speed, pitch, microphone, room, noise,
+    phone or narrowband recording, gain.
 
     Each step happens with its probability; `babble_pool` (other utterances) enables babble
     noise. Call with a seeded Generator for reproducible output.
     """
 
+    p_tight_cut: float = 0.0  # edge silence cut off first (cut_tight; drawn only when > 0)
     p_speed: float = 0.3
     speed_range: tuple[float, float] = (0.9, 1.1)
     p_pitch: float = 0.2
@@ -177,6 +190,8 @@ class Augmenter:
     def __call__(self, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A randomly augmented copy of `samples`."""
         x = samples.astype(np.float32, copy=True)
+        if self.p_tight_cut > 0 and rng.random() < self.p_tight_cut:
+            x = cut_tight(x)
         if rng.random() < self.p_speed:
             x = speed_perturb(x, rng.uniform(*self.speed_range))
         if rng.random() < self.p_pitch:

@@ -24,8 +24,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from edge.audio import TARGET_RATE, read_audio
-from edge.recognizer import SILENCE_BELOW_PEAK_DB
-from train.augment import Augmenter
+from train.augment import Augmenter, cut_tight
 from train.corpus import Utterance
 
 
@@ -46,15 +45,12 @@ def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augme
     return copies
 
 
-TRIM_TOP_DB = SILENCE_BELOW_PEAK_DB  # what counts as silence: this far below the clip's loudest frame
 MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is already cut tight
 
 
 def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
-    """A copy of each utterance with its edge silence cut off (librosa.effects.trim), written as
+    """A copy of each utterance with its edge silence cut off (augment.cut_tight), written as
     folder/<hash>.wav and tagged condition=tight; utterances already cut tight get none."""
-    import librosa
-
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for utterance in tqdm(utterances, desc="tight-cut copies", unit="utt"):
@@ -62,7 +58,7 @@ def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
         path = folder / f"{key}.wav"
         if not path.exists():
             samples = read_audio(utterance.audio).samples
-            trimmed, _ = librosa.effects.trim(samples, top_db=TRIM_TOP_DB, frame_length=512, hop_length=128)
+            trimmed = cut_tight(samples)
             if len(samples) - len(trimmed) < MIN_TRIMMED_S * TARGET_RATE:
                 continue
             partial = path.with_suffix(".partial.wav")

@@ -93,3 +93,21 @@ def test_narrowband_is_drawn_only_when_asked_for(tone):
     always = augment.Augmenter(p_speed=0, p_pitch=0, p_microphone=0, p_reverb=0, p_noise=0, p_telephone=0,
                                p_narrowband=1.0, narrowband_rates=(8000,), gain_range_db=(0.0, 0.0))
     assert np.allclose(always(tone, np.random.default_rng(1)), augment.narrowband(tone, 8000))
+
+
+def test_cut_tight_removes_the_edge_silence_and_keeps_the_speech(tone):
+    padded = np.concatenate([np.zeros(RATE // 2, np.float32), tone, np.zeros(RATE // 4, np.float32)])
+    cut = augment.cut_tight(padded)
+    assert abs(len(cut) - len(tone)) < 0.05 * RATE  # the tone, give or take a frame
+    assert np.abs(cut).max() == pytest.approx(0.5, abs=0.01)
+    assert abs(len(augment.cut_tight(tone)) - len(tone)) < 0.01 * RATE  # nothing to cut
+
+
+def test_tight_cut_is_drawn_only_when_asked_for(tone):
+    """p_tight_cut = 0 draws nothing, so recipes written before it augment exactly as they did."""
+    padded = np.concatenate([np.zeros(RATE // 2, np.float32), tone])
+    before = augment.Augmenter()(padded, np.random.default_rng(5))
+    assert np.array_equal(before, augment.Augmenter(p_tight_cut=0.0)(padded, np.random.default_rng(5)))
+    always = augment.Augmenter(p_tight_cut=1.0, p_speed=0, p_pitch=0, p_microphone=0, p_reverb=0, p_noise=0,
+                               p_telephone=0, gain_range_db=(0.0, 0.0))
+    assert np.allclose(always(padded, np.random.default_rng(1)), augment.cut_tight(padded))
