@@ -30,19 +30,11 @@ from train.corpus import Utterance
 
 def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augmenter, seed: int) -> list[Utterance]:
     """One augmented copy of each utterance, written as folder/<hash>.wav; tagged condition=augmented."""
-    folder.mkdir(parents=True, exist_ok=True)
-    copies = []
-    for utterance in tqdm(utterances, desc="calibration copies", unit="utt"):
-        key = hashlib.sha1(f"{seed}:{utterance.audio}".encode()).hexdigest()[:16]
-        path = folder / f"{key}.wav"
-        if not path.exists():
-            rng = np.random.default_rng([seed, int(key, 16) % 2**32])
-            samples = augmenter(read_audio(utterance.audio).samples, rng)
-            partial = path.with_suffix(".partial.wav")
-            sf.write(partial, np.clip(samples, -1.0, 1.0), TARGET_RATE, subtype="PCM_16")
-            partial.replace(path)
-        copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": "augmented"}))
-    return copies
+    def augmented(utterance: Utterance, key: str) -> np.ndarray:
+        rng = np.random.default_rng([seed, int(key, 16) % 2**32])
+        return np.clip(augmenter(read_audio(utterance.audio).samples, rng), -1.0, 1.0)
+
+    return _copies(utterances, folder, f"{seed}:", "augmented", augmented, desc="calibration copies")
 
 
 MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is already cut tight
@@ -51,20 +43,32 @@ MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is alrea
 def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
     """A copy of each utterance with its edge silence cut off (augment.cut_tight), written as
     folder/<hash>.wav and tagged condition=tight; utterances already cut tight get none."""
+    def tight(utterance: Utterance, key: str) -> np.ndarray | None:
+        samples = read_audio(utterance.audio).samples
+        trimmed = cut_tight(samples)
+        return None if len(samples) - len(trimmed) < MIN_TRIMMED_S * TARGET_RATE else trimmed
+
+    return _copies(utterances, folder, "tight:", "tight", tight, desc="tight-cut copies")
+
+
+def _copies(utterances: list[Utterance], folder: Path, key_prefix: str, condition: str, make,
+            desc: str) -> list[Utterance]:
+    """A copy of each utterance as folder/<hash of key_prefix and its audio path>.wav (16 kHz PCM),
+    made by make(utterance, key) once and reused, tagged condition=<condition>; an utterance for
+    which `make` returns None gets no copy."""
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
-    for utterance in tqdm(utterances, desc="tight-cut copies", unit="utt"):
-        key = hashlib.sha1(f"tight:{utterance.audio}".encode()).hexdigest()[:16]
+    for utterance in tqdm(utterances, desc=desc, unit="utt"):
+        key = hashlib.sha1(f"{key_prefix}{utterance.audio}".encode()).hexdigest()[:16]
         path = folder / f"{key}.wav"
         if not path.exists():
-            samples = read_audio(utterance.audio).samples
-            trimmed = cut_tight(samples)
-            if len(samples) - len(trimmed) < MIN_TRIMMED_S * TARGET_RATE:
+            samples = make(utterance, key)
+            if samples is None:
                 continue
             partial = path.with_suffix(".partial.wav")
-            sf.write(partial, trimmed, TARGET_RATE, subtype="PCM_16")
+            sf.write(partial, samples, TARGET_RATE, subtype="PCM_16")
             partial.replace(path)
-        copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": "tight"}))
+        copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": condition}))
     return copies
 
 
