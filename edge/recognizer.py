@@ -98,6 +98,12 @@ class Recognizer:
     def name(self) -> str:
         return f"{self.bundle.name}:{self.variant}"
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The words the beam decoder knows (its LM's and lexicon's, and the hotwords'); empty
+        when it knows none and spells freely."""
+        return self.decoder.vocabulary.words
+
     def features(self, samples: np.ndarray) -> np.ndarray:
         """(frames, n_mels) log-mel features of 16 kHz float32 samples, as the model was trained on."""
         return self._log_mel(samples)

@@ -97,6 +97,10 @@ def _summary_text(result, report_dir: Path | None) -> str:
         f"ECE         {_num(result.ece)}",
         f"RTF         {_num(result.rtf, 4)}",
     ]
+    if result.coverage is not None:
+        c = result.coverage
+        lines.append(f"OOV         {_pct(c.oov_rate)} of reference words outside the {c.vocabulary_size}-word "
+                     f"vocabulary ({_pct(c.unknown.error_rate)} of them wrong, {_pct(c.known.error_rate)} of known words)")
     for key, stats in result.slices.items():
         if 1 < len(stats) <= SUMMARY_MAX_SLICE_VALUES:
             lines.append(f"by {key}:")

@@ -38,3 +38,18 @@ def test_evaluate_with_a_recognizer_object(tiny_bundle):
     assert [r.transcript.model for r in result.records] == ["tiny-test", "tiny-test"]
     assert all(0.0 <= r.confidence <= 1.0 for r in result.records)
     assert result.processing_s > 0
+    assert result.coverage is None  # no LM, no lexicon: the decoder spells freely
+
+
+def test_evaluate_reports_the_shipped_models_vocabulary():
+    pytest.importorskip("onnxruntime", reason="the bundle runs with ONNX Runtime (onnx extra)")
+    from edge.recognizer import Recognizer
+    from train.corpus import read_manifest
+    from train.evaluation import evaluate
+
+    recognizer = Recognizer.load()
+    result = evaluate(recognizer, read_manifest(PUBLIC_EVAL / "manifest.jsonl")[:3], progress=False)
+    assert len(result.vocabulary) > 1000 and result.vocabulary == recognizer.vocabulary
+    coverage = result.coverage
+    assert coverage.known.words + coverage.unknown.words == result.words.reference_length
+    assert all(word not in recognizer.vocabulary for word, _ in coverage.top_unknown)

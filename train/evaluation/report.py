@@ -47,7 +47,7 @@ def render_markdown(result: EvalResult) -> str:
              _summary(result)]
     if not result.records:
         return "\n".join(parts + ["No utterances were evaluated.\n"])
-    parts += [_slices(result), _confidence(result), _patterns(result),
+    parts += [_slices(result), _confidence(result), _patterns(result), _vocabulary(result),
               _utterance_table("Worst utterances", result.worst(),
                                "Wrong utterances, most word errors first."),
               _utterance_table("Confidently wrong", result.confidently_wrong(),
@@ -102,6 +102,21 @@ def _patterns(result: EvalResult) -> str:
             + _table(("reference", "hypothesis", "count"), [(r, h, c) for (r, h), c in p.substitutions])
             + "\n### Deletions\n\n" + _table(("reference word", "count"), p.deletions)
             + "\n### Insertions\n\n" + _table(("inserted word", "count"), p.insertions))
+
+
+def _vocabulary(result: EvalResult) -> str:
+    coverage = result.coverage
+    if coverage is None:
+        return "## Vocabulary\n\nThe recognizer has no vocabulary of its own (it spells freely).\n"
+    rows = [(kind, group.words, _pct(group.error_rate))
+            for kind, group in (("known", coverage.known), ("unknown", coverage.unknown))]
+    return ("## Vocabulary\n\n"
+            f"{_pct(coverage.oov_rate)} of the reference words are outside the decoder's vocabulary of "
+            f"{coverage.vocabulary_size} words (its LM, lexicon and hotwords). A reference word is wrong "
+            "when it is substituted or deleted. Adding the unknown words to the domain catalog (phrases, "
+            "slot values) and retraining, or passing them as hotwords, makes them known.\n\n"
+            + _table(("reference words", "count", "wrong"), rows)
+            + "\n### Most frequent unknown words\n\n" + _table(("word", "count"), coverage.top_unknown))
 
 
 def _utterance_table(title: str, records: list[UtteranceResult], note: str) -> str:

@@ -12,6 +12,7 @@ from train.evaluation.calibration_metrics import (
 from train.evaluation.records import UtteranceResult
 from train.evaluation.scoring import EditCounts, ErrorPatterns, error_patterns
 from train.evaluation.slices import SliceStats, slice_stats
+from train.evaluation.vocabulary import VocabularyCoverage, vocabulary_coverage
 
 TOP_PATTERNS = 20
 WORST_UTTERANCES = 20
@@ -24,6 +25,8 @@ class EvalResult:
     model: str
     records: tuple[UtteranceResult, ...]
     manifest: str = ""
+    vocabulary: frozenset[str] = frozenset()  # the recognizer's known words; empty: it has none
+
 
     @cached_property
     def words(self) -> EditCounts:
@@ -94,6 +97,13 @@ class EvalResult:
         """The most frequent substitution pairs, deleted words and inserted words."""
         return error_patterns((r.word_edits for r in self.records), TOP_PATTERNS)
 
+    @cached_property
+    def coverage(self) -> VocabularyCoverage | None:
+        """Reference words known and unknown to the recognizer's vocabulary; None without one."""
+        if not self.vocabulary:
+            return None
+        return vocabulary_coverage((r.word_edits for r in self.records), self.vocabulary)
+
     def worst(self, n: int = WORST_UTTERANCES) -> list[UtteranceResult]:
         """Wrong utterances, most word errors first, then highest WER, then highest confidence."""
         wrong = [r for r in self.records if not r.correct]
@@ -118,6 +128,7 @@ class EvalResult:
             "insertions": self.words.insertions, "audio_s": self.audio_s,
             "processing_s": self.processing_s, "rtf": self.rtf,
             "mean_confidence": self.mean_confidence, "auroc": self.auroc, "ece": self.ece,
+            "oov_rate": self.coverage.oov_rate if self.coverage else None,
         })
 
     def to_dict(self, *, utterances: bool = False) -> dict:
@@ -127,6 +138,7 @@ class EvalResult:
         data["reliability"] = [b.to_dict() for b in self.reliability]
         data["escalation"] = [p.to_dict() for p in self.escalation]
         data["errors"] = self.patterns.to_dict()
+        data["vocabulary"] = self.coverage.to_dict() if self.coverage else None
         data["worst"] = [r.to_dict() for r in self.worst()]
         if utterances:
             data["utterances"] = [r.to_dict() for r in self.records]

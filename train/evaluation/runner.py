@@ -34,6 +34,7 @@ def evaluate(recognizer: SpeechRecognizer, utterances: Iterable[Any], *, manifes
     path) and `text`, and may have `voice`, `speaker` and `tags` (a dict of str to str), which
     become slices. Every audio file is checked to exist before any is transcribed. The progress
     bar goes to stderr and shows only on a terminal (progress=False hides it always).
+    A recognizer with a `vocabulary` (its known words) gets the report's vocabulary section.
     Raises AudioInputError (an EarshotError) naming a missing or unreadable audio file.
     """
     entries = list(utterances)
@@ -43,7 +44,8 @@ def evaluate(recognizer: SpeechRecognizer, utterances: Iterable[Any], *, manifes
                disable=None if progress else True, dynamic_ncols=True)
     for entry in bar:
         records.append(transcribe_one(recognizer, entry))
-    return EvalResult(model=recognizer.name, records=tuple(records), manifest=manifest)
+    return EvalResult(model=recognizer.name, records=tuple(records), manifest=manifest,
+                      vocabulary=frozenset(getattr(recognizer, "vocabulary", ())))
 
 
 def transcribe_one(recognizer: SpeechRecognizer, entry: Any) -> UtteranceResult:
