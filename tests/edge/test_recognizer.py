@@ -109,6 +109,17 @@ def test_window_log_probs_are_what_transcribe_decodes(tiny_bundle, speech_sample
     assert len(longer.window_log_probs(speech_samples)) > len(log_probs)  # more silence topped up
 
 
+def test_vocabulary_is_the_decoders_and_takes_in_hotwords(tiny_bundle):
+    assert Recognizer.load(tiny_bundle).vocabulary == frozenset()  # no LM, no lexicon: spells freely
+    from edge.bundle import default_bundle_path
+
+    if not (default_bundle_path() / "bundle.json").is_file():
+        pytest.skip("needs the shipped model")
+    shipped = Recognizer.load()
+    assert {"weather", "paris", "timer"} <= shipped.vocabulary and "zyxwv" not in shipped.vocabulary
+    assert "zyxwv" in Recognizer.load(hotwords=[("zyxwv", 2.0)]).vocabulary
+
+
 @pytest.mark.slow
 def test_edge_silence_lets_the_shipped_model_hear_words_cut_tight():
     """FSDD digits are cut tight around the word; without added silence the shipped model loses
