@@ -27,7 +27,6 @@ class EvalResult:
     manifest: str = ""
     vocabulary: frozenset[str] = frozenset()  # the recognizer's known words; empty: it has none
 
-
     @cached_property
     def words(self) -> EditCounts:
         """Word edit counts pooled over all utterances."""
