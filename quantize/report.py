@@ -114,12 +114,9 @@ def card_section(measurements: Sequence[Measurement], selection: Selection, cont
 
 def update_card(card: Path, section: str) -> None:
     """Put `section` into the model card, replacing an earlier quantization section."""
-    text = card.read_text() if card.is_file() else "# Model card\n"
-    start = text.find(CARD_HEADING + "\n")
-    if start >= 0:
-        end = text.find("\n## ", start + len(CARD_HEADING))
-        text = text[:start] + (text[end + 1:] if end >= 0 else "")
-    card.write_text(text.rstrip("\n") + "\n\n" + section)
+    from train.card import replace_section
+
+    replace_section(card, CARD_HEADING, section)
 
 
 def plot(measurements: Sequence[Measurement], selection: Selection, path: Path) -> Path:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Evaluate the shipped default model on every evaluation set; reports into docs/eval/<set>/ and
-# one JSON line per set into docs/eval/summary.jsonl. DIR holds the sets that
-# scripts/make_eval_sets.sh builds (default: data/eval); the real-speech sets are read in ../shared.
+# Evaluate the shipped default model on every evaluation set; reports into docs/eval/<set>/, one
+# JSON line per set into docs/eval/summary.jsonl, and their table into the model card's Evaluation
+# section. DIR holds the sets that scripts/make_eval_sets.sh builds (default: data/eval); the
+# real-speech sets are read in ../shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sets="${1:-data/eval}"
@@ -27,3 +28,5 @@ for line in open("docs/eval/summary.jsonl"):
     print(f"{r['manifest'] if isinstance(r['manifest'], str) else 'union':<60} wer {r['wer']:.3f} cer {r['cer']:.3f} "
           f"auroc {r['auroc']:.3f} ece {r['ece']:.3f} rtf {r['rtf']:.4f} n {r['utterances']}")
 PY
+"$(dirname "$(command -v earshot)")/python" -m train.card_results docs/eval/summary.jsonl \
+    edge/models/default/MODEL_CARD.md --command "bash scripts/eval_shipped.sh $sets"

@@ -60,9 +60,24 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
     lines += _training_log(work)
     lines += ["", *_decoding(meta)]
     lines += ["", "## Evaluation", "",
-              "Figures from `earshot eval`; see the closing notes of the data-and-model issue and "
-              "`docs/results.md` for the commands.", ""]
+              "Not evaluated yet. `earshot eval MANIFEST --model BUNDLE --json` lines collected in a file "
+              "become this section's table with `python -m train.card_results FILE MODEL_CARD.md`; "
+              "`bash scripts/eval_shipped.sh DIR` does both for the shipped model.", ""]
     return "\n".join(lines) + "\n"
+
+
+def replace_section(card: Path, heading: str, section: str) -> None:
+    """Put `section` (Markdown starting with `heading`, a "## " line) into the model card file,
+    where an earlier section under that heading was, else at the end; other sections stay."""
+    text = card.read_text() if card.is_file() else "# Model card\n"
+    start = text.find(heading + "\n")
+    if start >= 0:
+        end = text.find("\n## ", start + len(heading))
+        if end >= 0:
+            card.write_text(text[:start] + section.rstrip("\n") + "\n" + text[end:])
+            return
+        text = text[:start]
+    card.write_text(text.rstrip("\n") + "\n\n" + section)
 
 
 def _decoding(meta: dict) -> list[str]:
