@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 from train.card import replace_section
+from train.evaluation.report import number, percent
 
 HEADING = "## Evaluation"
 # slices (tag, value) of a set that get a row of their own under it, where the set has them
@@ -43,8 +43,8 @@ def evaluation_section(summaries: list[dict], command: str = "") -> str:
 
 
 def _row(name: str, figures: dict, auroc=None, ece=None, oov_rate=None) -> str:
-    return "| " + " | ".join([name, str(figures.get("utterances", "")), _pct(figures.get("wer")),
-                              _pct(figures.get("cer")), _num(auroc), _num(ece), _pct(oov_rate)]) + " |"
+    return "| " + " | ".join([name, str(figures.get("utterances", "")), percent(figures.get("wer")),
+                              percent(figures.get("cer")), number(auroc), number(ece), percent(oov_rate)]) + " |"
 
 
 def _set_name(manifest: str) -> str:
@@ -52,13 +52,6 @@ def _set_name(manifest: str) -> str:
     parts = [Path(m.strip()).parent.name or m.strip() for m in manifest.split(" + ")]
     return parts[0] if len(parts) == 1 else "union of " + ", ".join(parts)
 
-
-def _pct(value) -> str:
-    return "n/a" if not isinstance(value, (int, float)) or not math.isfinite(value) else f"{100 * value:.1f}%"
-
-
-def _num(value) -> str:
-    return "n/a" if not isinstance(value, (int, float)) or not math.isfinite(value) else f"{value:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:

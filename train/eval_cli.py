@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -85,36 +84,31 @@ def _read(manifest: Path, read_manifest, manifest_error) -> list:
 
 
 def _summary_text(result, report_dir: Path | None) -> str:
+    from train.evaluation.report import number, percent
+
     w = result.words
     lines = [
         f"model       {result.model}",
         f"manifest    {result.manifest}",
         f"utterances  {len(result.records)}  ({w.reference_length} words, {result.audio_s:.1f} s of audio)",
-        f"WER         {_pct(result.wer)}  (S {w.substitutions}, D {w.deletions}, I {w.insertions})",
-        f"CER         {_pct(result.cer)}",
-        f"wrong utts  {_pct(result.sentence_error_rate)}",
-        f"AUROC       {_num(result.auroc)}  (1 - confidence predicting an utterance error)",
-        f"ECE         {_num(result.ece)}",
-        f"RTF         {_num(result.rtf, 4)}",
+        f"WER         {percent(result.wer)}  (S {w.substitutions}, D {w.deletions}, I {w.insertions})",
+        f"CER         {percent(result.cer)}",
+        f"wrong utts  {percent(result.sentence_error_rate)}",
+        f"AUROC       {number(result.auroc)}  (1 - confidence predicting an utterance error)",
+        f"ECE         {number(result.ece)}",
+        f"RTF         {number(result.rtf, 4)}",
     ]
     if result.coverage is not None:
         c = result.coverage
-        lines.append(f"OOV         {_pct(c.oov_rate)} of reference words outside the {c.vocabulary_size}-word "
-                     f"vocabulary ({_pct(c.unknown.error_rate)} of them wrong, {_pct(c.known.error_rate)} of known words)")
+        lines.append(f"OOV         {percent(c.oov_rate)} of reference words outside the {c.vocabulary_size}-word "
+                     f"vocabulary ({percent(c.unknown.error_rate)} of them wrong, {percent(c.known.error_rate)} of known words)")
     for key, stats in result.slices.items():
         if 1 < len(stats) <= SUMMARY_MAX_SLICE_VALUES:
             lines.append(f"by {key}:")
             width = max(len(s.value) for s in stats)
-            lines += [f"  {s.value:<{width}}  n={s.utterances:<5d} WER {_pct(s.wer):>6}  "
-                      f"CER {_pct(s.cer):>6}" for s in stats]
+            lines += [f"  {s.value:<{width}}  n={s.utterances:<5d} WER {percent(s.wer):>6}  "
+                      f"CER {percent(s.cer):>6}" for s in stats]
     if report_dir is not None:
         lines.append(f"report      {report_dir / 'report.md'}")
     return "\n".join(lines)
 
-
-def _pct(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{100 * value:.1f}%"
-
-
-def _num(value: float, digits: int = 3) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"

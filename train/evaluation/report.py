@@ -59,13 +59,13 @@ def render_markdown(result: EvalResult) -> str:
 def _summary(result: EvalResult) -> str:
     w = result.words
     rows = [("utterances", len(result.records)), ("reference words", w.reference_length),
-            ("WER", _pct(result.wer)), ("CER", _pct(result.cer)),
-            ("utterances with an error", _pct(result.sentence_error_rate)),
+            ("WER", percent(result.wer)), ("CER", percent(result.cer)),
+            ("utterances with an error", percent(result.sentence_error_rate)),
             ("substitutions / deletions / insertions", f"{w.substitutions} / {w.deletions} / {w.insertions}"),
-            ("audio", f"{result.audio_s:.1f} s"), ("real-time factor", _num(result.rtf, 4)),
-            ("mean confidence", _num(result.mean_confidence)),
-            ("AUROC (1 - confidence predicts an error)", _num(result.auroc)),
-            ("expected calibration error (10 bins)", _num(result.ece))]
+            ("audio", f"{result.audio_s:.1f} s"), ("real-time factor", number(result.rtf, 4)),
+            ("mean confidence", number(result.mean_confidence)),
+            ("AUROC (1 - confidence predicts an error)", number(result.auroc)),
+            ("expected calibration error (10 bins)", number(result.ece))]
     return "## Summary\n\n" + _table(("measure", "value"), rows)
 
 
@@ -74,20 +74,20 @@ def _slices(result: EvalResult) -> str:
            "Every manifest tag, plus voice, speaker and duration bucket. "
            f"`(none)` collects utterances without the tag.\n\n![WER by slice]({SLICES_PNG})\n"]
     for key, stats in result.slices.items():
-        rows = [(s.value, s.utterances, s.words.reference_length, _pct(s.wer), _pct(s.cer),
-                 _pct(s.sentence_error_rate), _num(s.mean_confidence)) for s in stats]
+        rows = [(s.value, s.utterances, s.words.reference_length, percent(s.wer), percent(s.cer),
+                 percent(s.sentence_error_rate), number(s.mean_confidence)) for s in stats]
         out.append(f"### {key}\n\n" + _table(
             ("value", "utterances", "words", "WER", "CER", "wrong utterances", "mean confidence"), rows))
     return "\n".join(out)
 
 
 def _confidence(result: EvalResult) -> str:
-    bins = [(f"{b.lower:.1f}-{b.upper:.1f}", b.count, _num(b.mean_confidence), _num(b.accuracy))
+    bins = [(f"{b.lower:.1f}-{b.upper:.1f}", b.count, number(b.mean_confidence), number(b.accuracy))
             for b in result.reliability]
-    escalation = [(f"{p.threshold:.2f}", _pct(p.escalated), _pct(p.errors_escalated), _pct(p.kept_accuracy))
+    escalation = [(f"{p.threshold:.2f}", percent(p.escalated), percent(p.errors_escalated), percent(p.kept_accuracy))
                   for p in result.escalation]
     return ("## Confidence against correctness\n\n"
-            f"AUROC {_num(result.auroc)}, ECE {_num(result.ece)}.\n\n"
+            f"AUROC {number(result.auroc)}, ECE {number(result.ece)}.\n\n"
             f"![reliability diagram]({RELIABILITY_PNG})\n\n"
             + _table(("confidence bin", "utterances", "mean confidence", "fraction correct"), bins)
             + f"\n![confidence of right and wrong utterances]({CONFIDENCE_PNG})\n\n"
@@ -108,10 +108,10 @@ def _vocabulary(result: EvalResult) -> str:
     coverage = result.coverage
     if coverage is None:
         return "## Vocabulary\n\nThe recognizer has no vocabulary of its own (it spells freely).\n"
-    rows = [(kind, group.words, _pct(group.error_rate))
+    rows = [(kind, group.words, percent(group.error_rate))
             for kind, group in (("known", coverage.known), ("unknown", coverage.unknown))]
     return ("## Vocabulary\n\n"
-            f"{_pct(coverage.oov_rate)} of the reference words are outside the decoder's vocabulary of "
+            f"{percent(coverage.oov_rate)} of the reference words are outside the decoder's vocabulary of "
             f"{coverage.vocabulary_size} words (its LM, lexicon and hotwords). A reference word is wrong "
             "when it is substituted or deleted. Adding the unknown words to the domain catalog (phrases, "
             "slot values) and retraining, or passing them as hotwords, makes them known.\n\n"
@@ -120,7 +120,7 @@ def _vocabulary(result: EvalResult) -> str:
 
 
 def _utterance_table(title: str, records: list[UtteranceResult], note: str) -> str:
-    rows = [(r.id, f"{r.words.errors}/{r.words.reference_length}", _num(r.confidence),
+    rows = [(r.id, f"{r.words.errors}/{r.words.reference_length}", number(r.confidence),
              r.reference_norm, r.hypothesis_norm or "(empty)") for r in records]
     return f"## {title}\n\n{note}\n\n" + _table(("utterance", "word errors", "confidence",
                                                   "reference", "hypothesis"), rows)
@@ -130,7 +130,7 @@ def _speed(result: EvalResult) -> str:
     timed = [r.transcript.timings for r in result.records
              if r.transcript is not None and r.transcript.timings.total_ms > 0]
     rows = [("audio", f"{result.audio_s:.1f} s"), ("transcribe wall time", f"{result.processing_s:.2f} s"),
-            ("real-time factor (wall time / audio)", _num(result.rtf, 4))]
+            ("real-time factor (wall time / audio)", number(result.rtf, 4))]
     if timed:
         for stage in ("feature", "model", "decode", "vad"):
             total_ms = sum(getattr(t, f"{stage}_ms") for t in timed)
@@ -153,9 +153,11 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _num(value: float, digits: int = 3) -> str:
+def number(value: float | None, digits: int = 3) -> str:
+    """`value` with `digits` decimals; "n/a" for None, NaN or infinity."""
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _pct(value: float) -> str:
+def percent(value: float | None) -> str:
+    """`value` as a percentage with one decimal; "n/a" for None, NaN or infinity."""
     return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
