@@ -36,6 +36,9 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         "--out edge/models/default` (from the repository root; every step resumes after an interruption).",
         "",
         *([recipe.notes, ""] if recipe.notes else []),
+        f"Domain text (templates, slots, words): `train/domain/data`"
+        + "".join(f" plus `{folder}`" for folder in recipe.domain_dirs) + ".",
+        "",
         "## Network",
         "",
         f"- parameters: {_parameters(state)}; config: `{json.dumps(meta.get('model_config', {}))}`",

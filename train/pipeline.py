@@ -59,8 +59,8 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
         from edge.bundle import load_bundle
 
         load_bundle(_base_bundle(recipe.base, work))  # a bad base fails now, not after synthesis
-    synthetic_manifest = synthetic_manifest or _synthesise(recipe.synthetic, work / "synth_train", recipe.workers)
-    extra_manifests = tuple(_synthesise(extra, work / f"synth_seed{extra.seed}", recipe.workers)
+    synthetic_manifest = synthetic_manifest or _synthesise(recipe, recipe.synthetic, work / "synth_train")
+    extra_manifests = tuple(_synthesise(recipe, extra, work / f"synth_seed{extra.seed}")
                             for extra in recipe.extra_synthetic)
     data = plan(recipe, synthetic_manifest, extra_manifests)
     dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
@@ -90,7 +90,9 @@ def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats:
     base_recipe = Recipe.load(base.recipe)
     if base_recipe.model != recipe.model:
         raise ValueError(f"base recipe {base.recipe}: its model config differs from this recipe's")
-    shared = synthetic_manifest if base_recipe.synthetic.makes_same_audio(recipe.synthetic) else None
+    same_audio = (base_recipe.synthetic.makes_same_audio(recipe.synthetic)
+                  and base_recipe.domain_dirs == recipe.domain_dirs)
+    shared = synthetic_manifest if same_audio else None
     return trained_model(base_recipe, work / base.work, shared)[0]
 
 
@@ -128,12 +130,12 @@ def base_model_record(base, work: Path) -> dict:
     return record
 
 
-def _synthesise(corpus, folder: Path, workers: int) -> Path:
+def _synthesise(recipe: Recipe, corpus, folder: Path) -> Path:
     from train import synth
 
     manifest = folder / "manifest.jsonl"
     if not manifest.exists():
-        synth.main(corpus.synth_argv(folder, workers))
+        synth.main(corpus.synth_argv(folder, recipe.workers, recipe.domain_dirs))
     return manifest
 
 
@@ -153,7 +155,7 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
 
     if path.exists():
         return path
-    sentences = [s.text for s in generate(load_catalog(), n=recipe.lm_sentences, seed=recipe.seed)]
+    sentences = [s.text for s in generate(load_catalog(recipe.domain_dirs), n=recipe.lm_sentences, seed=recipe.seed)]
     for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest)]
     for manifest in synthetic_manifests:

@@ -2,6 +2,10 @@
 
 Paths in a recipe are relative to the folder `earshot train` runs in (the repository root); the
 shared real-speech data defaults to ../shared/train as the data README describes.
+
+A recipe may start from another: `"extends": "default.json"` (relative to the recipe's own file)
+takes every field of that recipe and overrides what this one sets; objects merge key by key,
+lists and other values are replaced whole. So a variant states only what it changes.
 """
 
 from __future__ import annotations
@@ -48,10 +52,13 @@ class Synthetic:
         """Whether `other` synthesises the same corpus (copies and the dev split may differ)."""
         return self.synth_argv(Path("."), 1) == other.synth_argv(Path("."), 1)
 
-    def synth_argv(self, out: Path, workers: int) -> list[str]:
-        """`python -m train.synth` arguments that make this corpus in `out`."""
+    def synth_argv(self, out: Path, workers: int, domain_dirs: tuple[str, ...] = ()) -> list[str]:
+        """`python -m train.synth` arguments that make this corpus in `out` from the catalog of
+        the packaged domain data plus `domain_dirs`."""
         argv = ["--out", str(out), "--split", "train", "--n", str(self.utterances), "--seed", str(self.seed),
                 "--workers", str(workers)]
+        for folder in domain_dirs:
+            argv += ["--domain-dir", folder]
         if self.mix:
             argv += ["--mix", ",".join(f"{kind}={share}" for kind, share in self.mix.items())]
         if self.synthesise_commercial_only:
@@ -99,6 +106,9 @@ class Recipe:
     name: str
     seed: int = 0
     real_speech: tuple[RealSpeech, ...] = ()
+    # Domain folders (laid out like train/domain/data) whose templates, slots and words add to the
+    # packaged catalog, for the synthetic corpora and the LM's sentences alike.
+    domain_dirs: tuple[str, ...] = ()
     synthetic: Synthetic = field(default_factory=Synthetic)
     extra_synthetic: tuple[Synthetic, ...] = ()  # further corpora (other seeds and mixes), each with its copies
     base: Base | None = None  # start from this recipe's trained model instead of random weights
@@ -116,11 +126,14 @@ class Recipe:
 
     @classmethod
     def load(cls, path: str | Path) -> "Recipe":
-        data = json.loads(Path(path).read_text())
+        data = _resolved(Path(path), ())
+        if "name" not in data:
+            raise RecipeError(f"{path}: a recipe needs a name")
         return cls(
             name=data["name"],
             seed=int(data.get("seed", 0)),
             real_speech=tuple(RealSpeech(**item) for item in data.get("real_speech", ())),
+            domain_dirs=tuple(str(folder) for folder in data.get("domain_dirs", ())),
             synthetic=_synthetic(data.get("synthetic", {})),
             extra_synthetic=tuple(_synthetic(item) for item in data.get("extra_synthetic", ())),
             base=_base(path, data["base"]) if data.get("base") else None,
@@ -133,6 +146,34 @@ class Recipe:
             workers=int(data.get("workers", 2)),
             notes=str(data.get("notes", "")),
         )
+
+
+def _resolved(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The recipe file's fields, merged over those of the recipe it extends (and so on up)."""
+    if path.resolve() in chain:
+        raise RecipeError(f"{path}: recipes extend each other in a loop")
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RecipeError(f"{path}: no such recipe" + (f" (extended by {chain[-1]})" if chain else "")) from None
+    except json.JSONDecodeError as exc:
+        raise RecipeError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: a recipe is a JSON object")
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise RecipeError(f"{path}: extends names one recipe file")
+    return _merged(_resolved(path.parent / parent, (*chain, path.resolve())), data)
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """`override` over `base`: objects merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def _base(path: str | Path, data: dict) -> Base:

@@ -57,3 +57,46 @@ def test_a_base_bundle_at_a_commit_that_git_cannot_give_is_refused_in_one_line(t
     with pytest.raises(RecipeError, match="git archive failed"):
         _base_bundle(base, tmp_path)
     assert not (tmp_path / "base_bundle" / "edge" / "models" / "default").exists()
+
+
+def test_a_recipe_that_extends_another_overrides_only_what_it_states(tmp_path):
+    (tmp_path / "parent.json").write_text(json.dumps({
+        "name": "parent", "seed": 3, "domain_dirs": ["a"],
+        "synthetic": {"utterances": 100, "seed": 1, "mix": {"in": 0.5, "general": 0.5}},
+        "training": {"epochs": 4, "peak_lr": 0.001}}))
+    (tmp_path / "child.json").write_text(json.dumps({
+        "extends": "parent.json", "name": "child", "domain_dirs": ["b"],
+        "synthetic": {"seed": 2}, "training": {"epochs": 2}}))
+    child = Recipe.load(tmp_path / "child.json")
+    assert (child.name, child.seed, child.domain_dirs) == ("child", 3, ("b",))  # lists replace
+    assert (child.synthetic.utterances, child.synthetic.seed) == (100, 2)  # objects merge
+    assert child.synthetic.mix == {"in": 0.5, "general": 0.5}
+    assert (child.training.epochs, child.training.peak_lr) == (2, 0.001)
+
+
+@pytest.mark.parametrize("files, problem", [
+    ({"r.json": {"extends": "gone.json", "name": "r"}}, "gone.json: no such recipe \\(extended by"),
+    ({"r.json": {"extends": "s.json", "name": "r"}, "s.json": {"extends": "r.json", "name": "s"}}, "in a loop"),
+    ({"r.json": {"seed": 1}}, "r.json: a recipe needs a name"),
+])
+def test_a_bad_extends_chain_is_refused_in_one_line(tmp_path, files, problem):
+    from train.recipe import RecipeError
+
+    for name, data in files.items():
+        (tmp_path / name).write_text(json.dumps(data))
+    with pytest.raises(RecipeError, match=problem):
+        Recipe.load(tmp_path / "r.json")
+
+
+def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
+    from train.pipeline import _language_model
+    from train.recipe import Synthetic
+
+    mine = tmp_path / "mine"
+    (mine / "templates").mkdir(parents=True)
+    (mine / "templates" / "gardening.txt").write_text("water the aspidistra\nprune the aspidistra today\n"
+                                                       "feed the aspidistra\nrepot the aspidistra\n")
+    recipe = Recipe(name="x", domain_dirs=(str(mine),), lm_sentences=3000, lm_real_speech=False)
+    argv = Synthetic().synth_argv(tmp_path / "out", 1, recipe.domain_dirs)
+    assert argv[argv.index("--domain-dir") + 1] == str(mine)
+    assert "aspidistra" in _language_model(recipe, tmp_path / "lm.arpa", ()).read_text().split()

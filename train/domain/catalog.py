@@ -59,6 +59,9 @@ def load_catalog(extra_dirs: tuple[str | os.PathLike, ...] = ()) -> Catalog:
     """
     env = tuple(p for p in os.environ.get(ENV_EXTRA_DIRS, "").split(os.pathsep) if p)
     dirs = (DATA_DIR, *map(Path, extra_dirs), *map(Path, env))
+    for folder in dirs[1:]:
+        if not folder.is_dir():
+            raise DomainDataError(f"{folder}: no such domain folder (it should hold templates/ and slots/)")
     lines_by_intent: dict[str, list[str]] = {}
     slot_values: dict[str, list[str]] = {}
     words: list[str] = []

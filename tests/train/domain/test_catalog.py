@@ -61,3 +61,8 @@ def test_environment_variable_adds_folders(tmp_path, monkeypatch):
 
 def test_single_command_words_are_never_held_out(catalog):
     assert all(len(t.text.split()) > 1 or "{" in t.text for t in catalog.phrasings("heldout"))
+
+
+def test_a_domain_folder_that_does_not_exist_is_refused_naming_it(tmp_path):
+    with pytest.raises(DomainDataError, match="nowhere: no such domain folder"):
+        load_catalog((tmp_path / "nowhere",))
