@@ -53,8 +53,10 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     """
     from train import tokens
     from train.augment import Augmenter
+    from train.domain import load_catalog
     from train.trainer import load_trained, train, training_finished
 
+    load_catalog(recipe.domain_dirs)  # a bad domain folder fails now, not after the base is unpacked
     if recipe.base is not None and recipe.base.bundle is not None:
         from edge.bundle import load_bundle
 

@@ -11,7 +11,7 @@ lists and other values are replaced whole. So a variant states only what it chan
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from edge.errors import EarshotError
@@ -126,26 +126,57 @@ class Recipe:
 
     @classmethod
     def load(cls, path: str | Path) -> "Recipe":
+        """Read a recipe file (and those it extends); a field that is unknown or holds a bad value
+        is refused now, naming the file and the field, not after an hour of synthesis."""
         data = _resolved(Path(path), ())
         if "name" not in data:
             raise RecipeError(f"{path}: a recipe needs a name")
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise RecipeError(f"{path}: unknown field(s) {', '.join(unknown)}")
+
+        def section(name: str, make):
+            try:
+                return make()
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise RecipeError(f"{path}: {name}: {exc}") from None
+
+        augment = section("augment", lambda: dict(data.get("augment", {})))
+        section("augment", lambda: _augmenter_fields(augment))
         return cls(
-            name=data["name"],
-            seed=int(data.get("seed", 0)),
-            real_speech=tuple(RealSpeech(**item) for item in data.get("real_speech", ())),
-            domain_dirs=tuple(str(folder) for folder in data.get("domain_dirs", ())),
-            synthetic=_synthetic(data.get("synthetic", {})),
-            extra_synthetic=tuple(_synthetic(item) for item in data.get("extra_synthetic", ())),
-            base=_base(path, data["base"]) if data.get("base") else None,
-            model=ModelConfig.from_dict(data.get("model", {})),
-            training=TrainConfig(**data.get("training", {})),
-            augment=dict(data.get("augment", {})),
-            lm_order=int(data.get("lm_order", 3)),
-            lm_sentences=int(data.get("lm_sentences", 50000)),
+            name=str(data["name"]),
+            seed=section("seed", lambda: int(data.get("seed", 0))),
+            real_speech=section("real_speech", lambda: tuple(RealSpeech(**item) for item in data.get("real_speech", ()))),
+            domain_dirs=section("domain_dirs", lambda: _strings(data.get("domain_dirs", ()))),
+            synthetic=section("synthetic", lambda: _synthetic(data.get("synthetic", {}))),
+            extra_synthetic=section("extra_synthetic",
+                                    lambda: tuple(_synthetic(item) for item in data.get("extra_synthetic", ()))),
+            base=section("base", lambda: Base(**data["base"])) if data.get("base") else None,
+            model=section("model", lambda: ModelConfig.from_dict(data.get("model", {}))),
+            training=section("training", lambda: TrainConfig(**data.get("training", {}))),
+            augment=augment,
+            lm_order=section("lm_order", lambda: int(data.get("lm_order", 3))),
+            lm_sentences=section("lm_sentences", lambda: int(data.get("lm_sentences", 50000))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
-            workers=int(data.get("workers", 2)),
+            workers=section("workers", lambda: int(data.get("workers", 2))),
             notes=str(data.get("notes", "")),
         )
+
+
+def _augmenter_fields(augment: dict) -> None:
+    """Refuse settings train.augment.Augmenter does not have."""
+    from train.augment import Augmenter
+
+    settable = {f.name for f in fields(Augmenter)} - {"babble_pool"}  # the pool is made from the data
+    unknown = sorted(set(augment) - settable)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(unknown)}")
+
+
+def _strings(value) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        raise ValueError("a list of folder names")
+    return tuple(value)
 
 
 def _resolved(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -174,13 +205,6 @@ def _merged(base: dict, override: dict) -> dict:
     for key, value in override.items():
         out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
-
-
-def _base(path: str | Path, data: dict) -> Base:
-    try:
-        return Base(**data)
-    except (TypeError, ValueError) as exc:
-        raise RecipeError(f"{path}: base: {exc}") from None
 
 
 def _synthetic(data: dict) -> Synthetic:

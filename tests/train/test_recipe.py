@@ -100,3 +100,21 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     argv = Synthetic().synth_argv(tmp_path / "out", 1, recipe.domain_dirs)
     assert argv[argv.index("--domain-dir") + 1] == str(mine)
     assert "aspidistra" in _language_model(recipe, tmp_path / "lm.arpa", ()).read_text().split()
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"trainng": {"epochs": 2}}, "unknown field\\(s\\) trainng"),
+    ({"training": {"epoch": 2}}, "training: .*epoch"),
+    ({"augment": {"p_nosie": 0.5}}, "augment: unknown setting\\(s\\) p_nosie"),
+    ({"model": {"channels": 64, "kernels": [3]}}, "model: .*kernels"),
+    ({"domain_dirs": "train/domain/broader"}, "domain_dirs: a list of folder names"),
+    ({"synthetic": {"utterances": 10, "sed": 3}}, "synthetic: .*sed"),
+])
+def test_a_misspelt_or_malformed_field_is_refused_at_load_naming_it(tmp_path, fields, problem):
+    from train.recipe import RecipeError
+
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps({"name": "x", **fields}))
+    with pytest.raises(RecipeError, match=problem) as error:
+        Recipe.load(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)

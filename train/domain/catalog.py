@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edge.errors import EarshotError
 from train.domain import builtin_slots
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -16,7 +17,7 @@ HELDOUT_FRACTION = 0.2
 SLOT = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
-class DomainDataError(ValueError):
+class DomainDataError(EarshotError, ValueError):
     """A template or slot file is malformed or names a slot that does not exist."""
 
 

@@ -1,0 +1,24 @@
+"""`earshot train`'s refusals: a bad recipe fails in one line before any work is done."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edge.cli import main
+
+
+@pytest.mark.parametrize("recipe, problem", [
+    ({"name": "x", "trainng": {"epochs": 1}}, "unknown field(s) trainng"),
+    ({"name": "x", "domain_dirs": ["nowhere"]}, "nowhere: no such domain folder"),
+])
+def test_a_bad_recipe_is_refused_in_one_line_and_nothing_is_made(tmp_path, capsys, recipe, problem):
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(recipe))
+    work = tmp_path / "work"
+    assert main(["train", "--recipe", str(path), "--work", str(work), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert problem in err and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    assert not work.exists() or not any(work.iterdir())
