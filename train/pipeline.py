@@ -148,21 +148,17 @@ def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, strid
 
 
 def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path, ...]) -> Path:
-    """Word n-gram LM over the domain's sentences and the training transcripts (the real-speech
-    ones unless the recipe's lm_real_speech is false; never the scrambled synthetic ones)."""
+    """Word n-gram LM over the recipe's text (train/lm_text.py), with the transcripts of the
+    corpora actually synthesised."""
     from train.corpus import NOT_FOR_LM, read_manifest
-    from train.domain import load_catalog
-    from train.domain.generate import generate
     from train.lm_build import build_arpa
+    from train.lm_text import lm_sentences
 
     if path.exists():
         return path
-    sentences = [s.text for s in generate(load_catalog(recipe.domain_dirs), n=recipe.lm_sentences, seed=recipe.seed)]
-    for real in recipe.real_speech if recipe.lm_real_speech else ():
-        sentences += [u.text for u in read_manifest(real.manifest)]
-    for manifest in synthetic_manifests:
-        sentences += [u.text for u in read_manifest(manifest) if u.tags.get("kind") not in NOT_FOR_LM]
-    path.write_text(build_arpa(sentences, order=recipe.lm_order))
+    synthetic = (u.text for manifest in synthetic_manifests for u in read_manifest(manifest)
+                 if u.tags.get("kind") not in NOT_FOR_LM)
+    path.write_text(build_arpa(lm_sentences(recipe, synthetic), order=recipe.lm_order))
     return path
 
 

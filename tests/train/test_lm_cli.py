@@ -1,0 +1,97 @@
+"""`earshot lm`: the shipped network with an LM that knows a user's new phrasings, and its refusals."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from edge.bundle import load_bundle
+from edge.cli import main
+from edge.decoding.lm import NgramLM
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "edge" / "models" / "default"
+
+
+@pytest.fixture
+def small_recipe(tmp_path):
+    """The shipped recipe with far less text, so the test takes a second, not fifteen."""
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps({"extends": str(REPO / "train" / "recipes" / "default.json"), "lm_sentences": 300,
+                                "synthetic": {"utterances": 30}, "extra_synthetic": []}))
+    return path
+
+
+@pytest.fixture
+def my_domain(tmp_path):
+    folder = tmp_path / "my_domain"
+    (folder / "templates").mkdir(parents=True)
+    (folder / "templates" / "gardening.txt").write_text(
+        "water the aspidistra\nprune the {plant} today\nfeed the {plant}\nrepot the {plant}\nmist the {plant}\n")
+    (folder / "slots").mkdir()
+    (folder / "slots" / "plant.txt").write_text("aspidistra\nmonstera\n")
+    return folder
+
+
+def _lm(bundle: Path) -> NgramLM:
+    return NgramLM.load(bundle / json.loads((bundle / "bundle.json").read_text())["lm"])
+
+
+def test_the_new_bundle_keeps_the_network_and_knows_the_new_phrasings(tmp_path, monkeypatch, small_recipe,
+                                                                    my_domain):
+    monkeypatch.chdir(REPO)  # a recipe's paths are relative to the repository root
+    text = tmp_path / "extra.txt"
+    text.write_text("ask the greenhouse for the humidity\n")
+    out = tmp_path / "mine"
+    before = (SHIPPED / "lm.arpa.gz").read_bytes()
+    assert main(["lm", str(SHIPPED), "--recipe", str(small_recipe), "--domain-dir", str(my_domain),
+                 "--text", str(text), "--out", str(out)]) == 0
+    assert (SHIPPED / "lm.arpa.gz").read_bytes() == before  # the input bundle is untouched
+    lm = _lm(out)
+    assert {"aspidistra", "monstera", "greenhouse"} <= set(lm.vocabulary)
+    assert lm.log10_prob("aspidistra", ("water", "the")) > lm.log10_prob("aspidistra", ("the",)) - 3
+    assert (out / "model.int8.onnx").read_bytes() == (SHIPPED / "model.int8.onnx").read_bytes()
+    record = json.loads((out / "bundle.json").read_text())["lm_rebuild"]
+    assert record["domain_dirs"] == [str(my_domain)] and record["extra_sentences"] == 1
+    assert "## Language model rebuilt" in (out / "MODEL_CARD.md").read_text()
+    assert load_bundle(out).networks
+
+
+@pytest.mark.slow
+def test_the_shipped_recipes_text_gives_the_shipped_lm_byte_for_byte(tmp_path):
+    from train.lm_build import build_arpa
+    from train.lm_text import lm_sentences, planned_synthetic_texts
+    from train.recipe import Recipe
+
+    recipe = Recipe.load(REPO / "train" / "recipes" / "default.json")
+    arpa = build_arpa(lm_sentences(recipe, planned_synthetic_texts(recipe)), order=recipe.lm_order)
+    with gzip.open(SHIPPED / "lm.arpa.gz", "rt") as shipped:
+        assert arpa == shipped.read()
+
+
+@pytest.mark.parametrize("extra, problem", [
+    (["--text", "missing.txt"], "missing.txt: no such file"),
+    (["--domain-dir", "nowhere"], "nowhere: no such domain folder"),
+    (["--recipe", "gone.json"], "gone.json: no such file"),
+])
+def test_bad_input_is_refused_in_one_line(tmp_path, capsys, monkeypatch, extra, problem):
+    monkeypatch.chdir(REPO)  # a recipe's paths are relative to the repository root
+    extra = [extra[0], str(tmp_path / extra[1])]
+    assert main(["lm", str(SHIPPED), "--out", str(tmp_path / "out"), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert problem in err and "\n" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_that_is_not_a_bundle_or_the_input_itself_is_never_overwritten(tmp_path, capsys):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("keep me")
+    assert main(["lm", str(SHIPPED), "--out", str(notes)]) == 2
+    assert "not a model bundle; refusing to overwrite it" in capsys.readouterr().err
+    assert (notes / "mine.txt").read_text() == "keep me"
+    assert main(["lm", str(SHIPPED), "--out", str(SHIPPED)]) == 2
+    assert "is the input bundle" in capsys.readouterr().err

@@ -1,0 +1,44 @@
+"""The text a model's word LM is estimated on, as its recipe defines it.
+
+Generated in-domain sentences (seen phrasings only: held-out ones stay unseen by the LM too),
+the real-speech transcripts where the recipe's lm_real_speech says so, and the transcripts of its
+synthetic corpora except the scrambled ones. `earshot train` reads those transcripts from the
+corpora it synthesised; `earshot lm` plans them again from the recipe without any audio (the
+plan is deterministic, so for the shipped recipe both give the same LM, byte for byte).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from train.recipe import Recipe
+
+
+def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tuple[str, ...] = ()) -> list[str]:
+    """The LM's sentences: in-domain ones from the recipe's catalog plus `domain_dirs`, then the
+    real-speech transcripts (if the recipe says so) and `synthetic_texts`."""
+    from train.corpus import read_manifest
+    from train.domain import load_catalog
+    from train.domain.generate import generate
+
+    catalog = load_catalog((*recipe.domain_dirs, *domain_dirs))
+    sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
+    for real in recipe.real_speech if recipe.lm_real_speech else ():
+        sentences += [u.text for u in read_manifest(real.manifest)]
+    return sentences + list(synthetic_texts)
+
+
+def planned_synthetic_texts(recipe: Recipe) -> list[str]:
+    """The LM-bound transcripts of the recipe's synthetic corpora, planned without synthesising."""
+    from train import synth
+    from train.corpus import NOT_FOR_LM
+
+    texts = []
+    for corpus in (recipe.synthetic, *recipe.extra_synthetic):
+        sources = synth.load_sources("train", domain_dirs=recipe.domain_dirs,
+                                     general_manifests=corpus.general_manifests,
+                                     exclude_manifests=corpus.exclude_manifests)
+        jobs = synth.plan(sources, "train", corpus.utterances, corpus.seed, corpus.mix,
+                          commercial_only=corpus.synthesise_commercial_only)
+        texts += [job.text for job in jobs if job.tags.get("kind") not in NOT_FOR_LM]
+    return texts
