@@ -5,7 +5,10 @@ shared real-speech data defaults to ../shared/train as the data README describes
 
 A recipe may start from another: `"extends": "default.json"` (relative to the recipe's own file)
 takes every field of that recipe and overrides what this one sets; objects merge key by key,
-lists and other values are replaced whole. So a variant states only what it changes.
+lists and other values are replaced whole, null too (`"base": null` trains from scratch). A
+merged object keeps its parent's other keys: to switch a bundle base to a recipe one, write
+`"base": {"recipe": "r.json", "bundle": null, "commit": null}`. So a variant states only what
+it changes.
 """
 
 from __future__ import annotations

@@ -118,3 +118,12 @@ def test_a_misspelt_or_malformed_field_is_refused_at_load_naming_it(tmp_path, fi
     with pytest.raises(RecipeError, match=problem) as error:
         Recipe.load(path)
     assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_extending_recipe_can_drop_or_switch_its_parents_base(tmp_path):
+    (tmp_path / "parent.json").write_text(json.dumps({"name": "p", "base": {"bundle": "b", "commit": "abc"}}))
+    (tmp_path / "scratch.json").write_text(json.dumps({"extends": "parent.json", "base": None}))
+    (tmp_path / "switch.json").write_text(json.dumps({"extends": "parent.json",
+                                                      "base": {"recipe": "r.json", "bundle": None, "commit": None}}))
+    assert Recipe.load(tmp_path / "scratch.json").base is None
+    assert Recipe.load(tmp_path / "switch.json").base == Base(recipe="r.json")
