@@ -117,6 +117,12 @@ def fit_calibration(records: Sequence[Mapping], method: str = "isotonic") -> dic
     return calibration
 
 
+def fit_on_results(results: Sequence, method: str = "logistic") -> dict:
+    """Fit `method` on evaluation results (train.evaluation's UtteranceResult: transcript, correct)."""
+    return fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
+                             "correct": r.correct} for r in results], method=method)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: fit a map from RECORDS.jsonl and write it as JSON."""
     parser = argparse.ArgumentParser(prog="python -m train.calibrate", description=__doc__.splitlines()[0])

@@ -5,8 +5,9 @@
 A user who adds templates, slot values or command words (train/domain) can retrain the whole model
 (`earshot train`, about 95 CPU minutes) or, in seconds, give the beam decoder an LM that knows the
 new text: the LM of the bundle's recipe (train/lm_text.py) with the extra domain folders and text
-files added. The network, decoder settings and confidence calibration are kept as they were fitted
-with the old LM; `earshot eval` on speech of the new phrasings shows what changed. Run it from the
+files added. The network and decoder settings are kept as they were fitted with the old LM; the
+confidence calibration too, unless --calibrate gives held-out speech to refit it on (the LM's
+score is one of its features). `earshot eval` on speech of the new phrasings shows what changed. Run it from the
 repository root, as `earshot train`: a recipe's paths are relative to it.
 """
 
@@ -33,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="domain folder laid out like train/domain/data (repeatable)")
     parser.add_argument("--text", action="append", default=[], type=Path,
                         help="text file of extra sentences, one per line (repeatable)")
+    parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="MANIFEST",
+                        help="refit the confidence calibration with the new LM on this speech (repeatable; "
+                             "held-out speech of your domain, never an evaluation set)")
     parser.add_argument("--recipe", type=Path,
                         help="the recipe whose LM text is the starting point (default: the one the bundle names, "
                              "else the shipped model's)")
@@ -57,14 +61,18 @@ def run(args: argparse.Namespace) -> int:
     domain_dirs = tuple(str(folder) for folder in args.domain_dir)
     load_catalog((*recipe.domain_dirs, *domain_dirs))  # a bad domain folder fails now
     extra = [line for path in args.text for line in _text_lines(path)]
+    calibration_speech = _calibration_utterances(args.calibrate)
     print(f"planning {recipe_path}'s text ...", file=sys.stderr)
     sentences = lm_sentences(recipe, planned_synthetic_texts(recipe), domain_dirs) + extra
     print(f"estimating a {recipe.lm_order}-gram LM on {len(sentences)} sentences ...", file=sys.stderr)
     arpa = build_arpa(sentences, order=recipe.lm_order)
-    _write(args.bundle, args.out, arpa, meta, {
-        "recipe": str(recipe_path), "domain_dirs": [*recipe.domain_dirs, *domain_dirs],
-        "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
-        "sentences": len(sentences), "order": recipe.lm_order})
+    record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.domain_dirs, *domain_dirs],
+              "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
+              "sentences": len(sentences), "order": recipe.lm_order}
+    if calibration_speech:
+        record["calibration"] = {"manifests": [str(path) for path in args.calibrate],
+                                 "utterances": len(calibration_speech)}
+    _write(args.bundle, args.out, arpa, meta, record, calibration_speech)
     load_bundle(args.out)
     print(args.out)
     return 0
@@ -89,7 +97,34 @@ def _text_lines(path: Path) -> list[str]:
     return lines
 
 
-def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict) -> None:
+def _calibration_utterances(manifests: list[Path]) -> list:
+    from train.corpus import read_manifest
+    from train.evaluation.runner import check_audio_exists
+
+    utterances = []
+    for path in manifests:
+        if not path.is_file():
+            raise EarshotError(f"--calibrate {path}: no such manifest")
+        utterances += read_manifest(path)
+    check_audio_exists(utterances)
+    return utterances
+
+
+def _refit_calibration(bundle: Path, utterances: list) -> None:
+    """Fit the bundle's calibration on `utterances`, decoded with its (new) LM."""
+    from edge.recognizer import Recognizer
+    from train.calibrate import fit_on_results
+    from train.evaluation.runner import evaluate
+
+    results = evaluate(Recognizer.load(bundle), utterances).records
+    try:
+        calibration = fit_on_results(results)
+    except ValueError as exc:
+        raise EarshotError(f"--calibrate: cannot fit a calibration on {len(results)} utterances: {exc}") from None
+    (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+
+
+def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibration_speech: list) -> None:
     """Copy the bundle with the new LM into `out`, via a staging folder so a failure leaves `out` as it was."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -101,7 +136,11 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict) -> None
                 gzip.GzipFile(filename=Path(lm_name).stem, mode="wb", fileobj=raw, mtime=0) as packed:
             packed.write(arpa.encode())
         meta = {**meta, "lm": lm_name, "lm_rebuild": record}
+        if calibration_speech:
+            meta["calibration"] = "calibration.json"
         (staging / "bundle.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if calibration_speech:
+            _refit_calibration(staging, calibration_speech)
         card = staging / "MODEL_CARD.md"
         if card.exists():
             card.write_text(card.read_text().rstrip("\n") + "\n\n" + _card_section(bundle, record))
@@ -118,5 +157,8 @@ def _card_section(bundle: Path, record: dict) -> str:
     return (f"## Language model rebuilt (`earshot lm`)\n\n"
             f"The network of `{bundle}` with a new {record['order']}-gram LM: the text of `{record['recipe']}` "
             f"plus domain folders {folders} and text files {files} ({record['sentences']} sentences). "
-            "Decoder settings and confidence calibration are the original bundle's, fitted with its LM; "
-            "the evaluation figures above were measured with that LM too.\n")
+            + (f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
+               f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the original "
+               "bundle's. " if "calibration" in record else
+               "Decoder settings and confidence calibration are the original bundle's, fitted with its LM. ")
+            + "The evaluation figures above were measured with the original LM.\n")

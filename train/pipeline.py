@@ -191,7 +191,7 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: dict[str, l
     from edge.audio import read_audio
     from edge.drift import Profile, utterance_statistics
     from edge.recognizer import Recognizer
-    from train.calibrate import fit_calibration
+    from train.calibrate import fit_on_results
     from train.evaluation.runner import evaluate
     from train.export import update_manifest
 
@@ -199,8 +199,7 @@ def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: dict[str, l
     result = evaluate(recognizer, data.dev)
     copies = {condition: evaluate(recognizer, utterances) for condition, utterances in dev_copies.items() if utterances}
     records = [*result.records, *(r for copy in copies.values() for r in copy.records)]
-    calibration = fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
-                                    "correct": r.correct} for r in records], method="logistic")
+    calibration = fit_on_results(records, method="logistic")
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
     profile = Profile.empty()
     for record in result.records:

@@ -95,3 +95,32 @@ def test_a_folder_that_is_not_a_bundle_or_the_input_itself_is_never_overwritten(
     assert (notes / "mine.txt").read_text() == "keep me"
     assert main(["lm", str(SHIPPED), "--out", str(SHIPPED)]) == 2
     assert "is the input bundle" in capsys.readouterr().err
+
+
+SPEECH_COMMANDS = REPO.parent / "shared" / "train" / "speech_commands" / "manifest.jsonl"
+
+
+@pytest.mark.skipif(not SPEECH_COMMANDS.is_file(), reason="needs ../shared/train/speech_commands")
+def test_calibrate_refits_the_calibration_with_the_new_lm(tmp_path, monkeypatch, small_recipe):
+    monkeypatch.chdir(REPO)
+    rows = [json.loads(line) for line in SPEECH_COMMANDS.read_text().splitlines()[::80][:40]]
+    manifest = tmp_path / "calibration.jsonl"
+    manifest.write_text("".join(json.dumps({**row, "audio": str(SPEECH_COMMANDS.parent / row["audio"])}) + "\n"
+                                for row in rows))
+    out = tmp_path / "mine"
+    assert main(["lm", str(SHIPPED), "--recipe", str(small_recipe), "--calibrate", str(manifest),
+                 "--out", str(out)]) == 0
+    refitted = json.loads((out / "calibration.json").read_text())
+    assert refitted["method"] == "logistic" and refitted != json.loads((SHIPPED / "calibration.json").read_text())
+    assert json.loads((out / "bundle.json").read_text())["lm_rebuild"]["calibration"]["utterances"] == 40
+    assert "calibration was refitted with the new LM on 40 utterances" in (out / "MODEL_CARD.md").read_text()
+    assert load_bundle(out).calibration == refitted
+
+
+def test_calibration_speech_that_is_missing_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    manifest = tmp_path / "calibration.jsonl"
+    manifest.write_text(json.dumps({"audio": str(tmp_path / "gone.wav"), "text": "stop"}) + "\n")
+    assert main(["lm", str(SHIPPED), "--calibrate", str(manifest), "--out", str(tmp_path / "out")]) == 2
+    assert "gone.wav: audio file listed in the manifest does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
