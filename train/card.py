@@ -37,7 +37,8 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         "",
         *([recipe.notes, ""] if recipe.notes else []),
         f"Domain text (templates, slots, words): `train/domain/data`"
-        + "".join(f" plus `{folder}`" for folder in recipe.domain_dirs) + ".",
+        + "".join(f" plus `{folder}`" for folder in recipe.domain_dirs) + "."
+        + "".join(f" The LM also has the seen phrasings of `{folder}`." for folder in recipe.lm_domain_dirs),
         "",
         "## Network",
         "",

@@ -22,7 +22,11 @@ import tempfile
 from pathlib import Path
 
 from edge.errors import EarshotError
+from train.card import replace_section
+from train.card_results import HEADING as EVALUATION_HEADING
 from train.train_cli import DEFAULT_RECIPE
+
+LM_HEADING = "## Language model rebuilt (`earshot lm`)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,14 +63,14 @@ def run(args: argparse.Namespace) -> int:
         raise EarshotError(f"--recipe {recipe_path}: no such file{named}")
     recipe = Recipe.load(recipe_path)
     domain_dirs = tuple(str(folder) for folder in args.domain_dir)
-    load_catalog((*recipe.domain_dirs, *domain_dirs))  # a bad domain folder fails now
+    load_catalog((*recipe.domain_dirs, *recipe.lm_domain_dirs, *domain_dirs))  # a bad domain folder fails now
     extra = [line for path in args.text for line in _text_lines(path)]
     calibration_speech = _calibration_utterances(args.calibrate)
     print(f"planning {recipe_path}'s text ...", file=sys.stderr)
     sentences = lm_sentences(recipe, planned_synthetic_texts(recipe), domain_dirs) + extra
     print(f"estimating a {recipe.lm_order}-gram LM on {len(sentences)} sentences ...", file=sys.stderr)
     arpa = build_arpa(sentences, order=recipe.lm_order)
-    record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.domain_dirs, *domain_dirs],
+    record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.domain_dirs, *recipe.lm_domain_dirs, *domain_dirs],
               "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
               "sentences": len(sentences), "order": recipe.lm_order}
     if calibration_speech:
@@ -143,7 +147,11 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
             _refit_calibration(staging, calibration_speech)
         card = staging / "MODEL_CARD.md"
         if card.exists():
-            card.write_text(card.read_text().rstrip("\n") + "\n\n" + _card_section(bundle, record))
+            replace_section(card, LM_HEADING, _card_section(bundle, record))
+            if EVALUATION_HEADING + "\n" in card.read_text():  # its figures were measured with the old LM
+                replace_section(card, EVALUATION_HEADING, f"{EVALUATION_HEADING}\n\nNot yet measured with this "
+                                "LM: `earshot eval MANIFEST --model BUNDLE` (scripts/eval_shipped.sh writes a table "
+                                "here).\n")
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -154,11 +162,11 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
 def _card_section(bundle: Path, record: dict) -> str:
     folders = ", ".join(f"`{folder}`" for folder in record["domain_dirs"]) or "none"
     files = ", ".join(f"`{path}`" for path in record["text_files"]) or "none"
-    return (f"## Language model rebuilt (`earshot lm`)\n\n"
+    return (f"{LM_HEADING}\n\n"
             f"The network of `{bundle}` with a new {record['order']}-gram LM: the text of `{record['recipe']}` "
             f"plus domain folders {folders} and text files {files} ({record['sentences']} sentences). "
             + (f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
                f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the original "
-               "bundle's. " if "calibration" in record else
-               "Decoder settings and confidence calibration are the original bundle's, fitted with its LM. ")
-            + "The evaluation figures above were measured with the original LM.\n")
+               "bundle's." if "calibration" in record else
+               "Decoder settings and confidence calibration are the original bundle's, fitted with its LM.")
+            + "\n")

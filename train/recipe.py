@@ -112,6 +112,9 @@ class Recipe:
     # Domain folders (laid out like train/domain/data) whose templates, slots and words add to the
     # packaged catalog, for the synthetic corpora and the LM's sentences alike.
     domain_dirs: tuple[str, ...] = ()
+    # Domain folders whose seen phrasings join the LM's sentences only, not the synthetic corpora
+    # (e.g. phrasings added after the network was trained: `earshot lm` builds the same LM).
+    lm_domain_dirs: tuple[str, ...] = ()
     synthetic: Synthetic = field(default_factory=Synthetic)
     extra_synthetic: tuple[Synthetic, ...] = ()  # further corpora (other seeds and mixes), each with its copies
     base: Base | None = None  # start from this recipe's trained model instead of random weights
@@ -151,6 +154,7 @@ class Recipe:
             seed=section("seed", lambda: int(data.get("seed", 0))),
             real_speech=section("real_speech", lambda: tuple(RealSpeech(**item) for item in data.get("real_speech", ()))),
             domain_dirs=section("domain_dirs", lambda: _strings(data.get("domain_dirs", ()))),
+            lm_domain_dirs=section("lm_domain_dirs", lambda: _strings(data.get("lm_domain_dirs", ()))),
             synthetic=section("synthetic", lambda: _synthetic(data.get("synthetic", {}))),
             extra_synthetic=section("extra_synthetic",
                                     lambda: tuple(_synthetic(item) for item in data.get("extra_synthetic", ()))),
