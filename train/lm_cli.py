@@ -147,7 +147,7 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
             _refit_calibration(staging, calibration_speech)
         card = staging / "MODEL_CARD.md"
         if card.exists():
-            replace_section(card, LM_HEADING, _card_section(bundle, record))
+            replace_section(card, LM_HEADING, _card_section(bundle, record, "\n## Quantization\n" in card.read_text()))
             if EVALUATION_HEADING + "\n" in card.read_text():  # its figures were measured with the old LM
                 replace_section(card, EVALUATION_HEADING, f"{EVALUATION_HEADING}\n\nNot yet measured with this "
                                 "LM: `earshot eval MANIFEST --model BUNDLE` (scripts/eval_shipped.sh writes a table "
@@ -159,14 +159,17 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _card_section(bundle: Path, record: dict) -> str:
-    folders = ", ".join(f"`{folder}`" for folder in record["domain_dirs"]) or "none"
-    files = ", ".join(f"`{path}`" for path in record["text_files"]) or "none"
-    return (f"{LM_HEADING}\n\n"
-            f"The network of `{bundle}` with a new {record['order']}-gram LM: the text of `{record['recipe']}` "
-            f"plus domain folders {folders} and text files {files} ({record['sentences']} sentences). "
-            + (f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
-               f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the original "
-               "bundle's." if "calibration" in record else
-               "Decoder settings and confidence calibration are the original bundle's, fitted with its LM.")
-            + "\n")
+def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
+    added = [*(f"the seen phrasings of `{folder}`" for folder in record["domain_dirs"]),
+             *(f"the sentences of `{path}`" for path in record["text_files"])]
+    lines = [f"The network of `{bundle}` with a new {record['order']}-gram LM on {record['sentences']} sentences: "
+             f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]
+    if "calibration" in record:
+        lines.append(f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
+                     f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the "
+                     "original bundle's.")
+    else:
+        lines.append("Decoder settings and confidence calibration are the original bundle's, fitted with its LM.")
+    if quantized:
+        lines.append("The Quantization section's figures were measured with the original LM.")
+    return f"{LM_HEADING}\n\n" + " ".join(lines) + "\n"

@@ -55,7 +55,7 @@ def test_the_new_bundle_keeps_the_network_and_knows_the_new_phrasings(tmp_path, 
     assert lm.log10_prob("aspidistra", ("water", "the")) > lm.log10_prob("aspidistra", ("the",)) - 3
     assert (out / "model.int8.onnx").read_bytes() == (SHIPPED / "model.int8.onnx").read_bytes()
     record = json.loads((out / "bundle.json").read_text())["lm_rebuild"]
-    assert record["domain_dirs"] == [str(my_domain)] and record["extra_sentences"] == 1
+    assert record["domain_dirs"][-1] == str(my_domain) and record["extra_sentences"] == 1
     card = (out / "MODEL_CARD.md").read_text()
     assert card.count("## Language model rebuilt") == 1
     assert "## Evaluation\n\nNot yet measured with this LM" in card  # the old LM's figures are gone
