@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edge.errors import EarshotError
+
 FIELDS = ("audio", "text", "duration", "voice", "speaker", "tags")
 # The kinds of text a synthetic corpus mixes (tag `kind`); "scrambled" texts never go into an LM.
 KINDS = ("in", "general", "word", "scrambled")
 NOT_FOR_LM = frozenset({"scrambled"})
 
 
-class ManifestError(ValueError):
+class ManifestError(EarshotError, ValueError):
     """A manifest line is not valid JSON or lacks a required field."""
 
 

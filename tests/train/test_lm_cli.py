@@ -126,3 +126,12 @@ def test_calibration_speech_that_is_missing_is_refused_before_anything_is_writte
     assert main(["lm", str(SHIPPED), "--calibrate", str(manifest), "--out", str(tmp_path / "out")]) == 2
     assert "gone.wav: audio file listed in the manifest does not exist" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_calibration_manifest_that_is_not_json_lines_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    manifest = tmp_path / "calibration.jsonl"
+    manifest.write_text("not json\n")
+    assert main(["lm", str(SHIPPED), "--calibrate", str(manifest), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "calibration.jsonl:1: needs a JSON object" in err and "\n" not in err
