@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +52,7 @@ def write_bundle(model: ConvCtcModel, out: Path, *, name: str, feature_examples:
     export_onnx(model, out / ONNX_FILE)
     diff = check_onnx(model, out / ONNX_FILE, feature_examples)
     if lm_file is not None:
-        _gzip(lm_file, out / LM_FILE)
+        write_gzipped(lm_file.read_bytes(), out / LM_FILE)
     write_bundle_manifest(out, name=name, tokens=list(vocabulary.TOKENS), frontend=FrontEndConfig(),
                           networks={"onnx": ONNX_FILE}, frame_stride=model.config.stride,
                           lm=LM_FILE if lm_file is not None else None,
@@ -63,11 +62,11 @@ def write_bundle(model: ConvCtcModel, out: Path, *, name: str, feature_examples:
     return diff
 
 
-def _gzip(source: Path, target: Path) -> None:
-    """Gzip `source` into `target` with a fixed timestamp, so a rebuild gives the same bytes."""
-    with open(source, "rb") as raw, open(target, "wb") as out, \
-            gzip.GzipFile(filename=source.name, mode="wb", fileobj=out, mtime=0) as packed:
-        shutil.copyfileobj(raw, packed)
+def write_gzipped(data: bytes, target: Path) -> None:
+    """Gzip `data` into `target` (named target.stem inside) with a fixed timestamp, so a rebuild
+    gives the same bytes."""
+    with open(target, "wb") as out, gzip.GzipFile(filename=target.stem, mode="wb", fileobj=out, mtime=0) as packed:
+        packed.write(data)
 
 
 def update_manifest(bundle: Path, **fields) -> None:

@@ -14,7 +14,6 @@ repository root, as `earshot train`: a recipe's paths are relative to it.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import shutil
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from edge.errors import EarshotError
 from train.card import replace_section
 from train.card_results import HEADING as EVALUATION_HEADING
+from train.export import LM_FILE, write_gzipped
 from train.train_cli import DEFAULT_RECIPE
 
 LM_HEADING = "## Language model rebuilt (`earshot lm`)"
@@ -63,14 +63,14 @@ def run(args: argparse.Namespace) -> int:
         raise EarshotError(f"--recipe {recipe_path}: no such file{named}")
     recipe = Recipe.load(recipe_path)
     domain_dirs = tuple(str(folder) for folder in args.domain_dir)
-    load_catalog((*recipe.domain_dirs, *recipe.lm_domain_dirs, *domain_dirs))  # a bad domain folder fails now
+    load_catalog((*recipe.lm_catalog_dirs, *domain_dirs))  # a bad domain folder fails now
     extra = [line for path in args.text for line in _text_lines(path)]
     calibration_speech = _calibration_utterances(args.calibrate)
     print(f"planning {recipe_path}'s text ...", file=sys.stderr)
     sentences = lm_sentences(recipe, planned_synthetic_texts(recipe), domain_dirs) + extra
     print(f"estimating a {recipe.lm_order}-gram LM on {len(sentences)} sentences ...", file=sys.stderr)
     arpa = build_arpa(sentences, order=recipe.lm_order)
-    record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.domain_dirs, *recipe.lm_domain_dirs, *domain_dirs],
+    record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.lm_catalog_dirs, *domain_dirs],
               "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
               "sentences": len(sentences), "order": recipe.lm_order}
     if calibration_speech:
@@ -135,10 +135,8 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
     try:
         shutil.rmtree(staging)
         shutil.copytree(bundle, staging)
-        lm_name = meta.get("lm") or "lm.arpa.gz"
-        with open(staging / lm_name, "wb") as raw, \
-                gzip.GzipFile(filename=Path(lm_name).stem, mode="wb", fileobj=raw, mtime=0) as packed:
-            packed.write(arpa.encode())
+        lm_name = meta.get("lm") or LM_FILE
+        write_gzipped(arpa.encode(), staging / lm_name)
         meta = {**meta, "lm": lm_name, "lm_rebuild": record}
         if calibration_speech:
             meta["calibration"] = "calibration.json"

@@ -15,14 +15,13 @@ from train.recipe import Recipe
 
 
 def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tuple[str, ...] = ()) -> list[str]:
-    """The LM's sentences: in-domain ones from the recipe's catalog (its domain_dirs and
-    lm_domain_dirs) plus `domain_dirs`, then the
-    real-speech transcripts (if the recipe says so) and `synthetic_texts`."""
+    """The LM's sentences: in-domain ones from the recipe's LM catalog plus `domain_dirs`, then
+    the real-speech transcripts (if the recipe says so) and `synthetic_texts`."""
     from train.corpus import read_manifest
     from train.domain import load_catalog
     from train.domain.generate import generate
 
-    catalog = load_catalog((*recipe.domain_dirs, *recipe.lm_domain_dirs, *domain_dirs))
+    catalog = load_catalog((*recipe.lm_catalog_dirs, *domain_dirs))
     sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
     for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest)]

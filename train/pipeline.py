@@ -56,7 +56,7 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     from train.domain import load_catalog
     from train.trainer import load_trained, train, training_finished
 
-    load_catalog((*recipe.domain_dirs, *recipe.lm_domain_dirs))  # a bad folder fails now, before any work
+    load_catalog(recipe.lm_catalog_dirs)  # a bad domain folder fails now, before any work
     if recipe.base is not None and recipe.base.bundle is not None:
         from edge.bundle import load_bundle
 

@@ -130,6 +130,11 @@ class Recipe:
     workers: int = 2
     notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
 
+    @property
+    def lm_catalog_dirs(self) -> tuple[str, ...]:
+        """The domain folders the LM's sentences come from: domain_dirs, then lm_domain_dirs."""
+        return (*self.domain_dirs, *self.lm_domain_dirs)
+
     @classmethod
     def load(cls, path: str | Path) -> "Recipe":
         """Read a recipe file (and those it extends); a field that is unknown or holds a bad value
