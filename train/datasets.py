@@ -28,6 +28,11 @@ def unit_hash(text: str) -> float:
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
 
 
+def is_dev_text(recipe: Recipe, corpus, text: str) -> bool:
+    """Whether a synthetic corpus's sentence `text` is held out (dev) under `recipe`."""
+    return unit_hash(f"{recipe.seed}:{text}") < corpus.dev_fraction
+
+
 def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple[Path, ...] = ()) -> DataPlan:
     """Training jobs, dev utterances and source summaries; `extra_manifests` pairs with recipe.extra_synthetic."""
     jobs: list[FeatureJob] = []
@@ -50,8 +55,8 @@ def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple
             continue
         utterances = [u for u in read_manifest(manifest)
                       if not synth.commercial_only or voice_named(u.voice).commercial_ok]
-        held_out = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") < synth.dev_fraction]
-        kept = [u for u in utterances if unit_hash(f"{recipe.seed}:{u.text}") >= synth.dev_fraction]
+        held_out = [u for u in utterances if is_dev_text(recipe, synth, u.text)]
+        kept = [u for u in utterances if not is_dev_text(recipe, synth, u.text)]
         dev += held_out
         jobs += _copies(kept, name, synth.copies, recipe.seed)
         voices = sorted({u.voice for u in kept})

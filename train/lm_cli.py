@@ -18,6 +18,7 @@ import json
 import shutil
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from edge.errors import EarshotError
@@ -38,9 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="domain folder laid out like train/domain/data (repeatable)")
     parser.add_argument("--text", action="append", default=[], type=Path,
                         help="text file of extra sentences, one per line (repeatable)")
-    parser.add_argument("--calibrate", action="append", default=[], type=Path, metavar="MANIFEST",
-                        help="refit the confidence calibration with the new LM on this speech (repeatable; "
-                             "held-out speech of your domain, never an evaluation set)")
+    refit = parser.add_mutually_exclusive_group()
+    refit.add_argument("--refit", type=Path, metavar="WORK",
+                       help="tune the decoder and fit the calibration and drift profile again with the new LM on "
+                            "the recipe's dev set, as earshot train does; its synthetic share is made in WORK "
+                            "(reused next time; needs the TTS voices of scripts/install_tts.sh)")
+    refit.add_argument("--calibrate", action="append", default=[], type=Path, metavar="MANIFEST",
+                       help="refit the confidence calibration with the new LM on this speech (repeatable; "
+                            "held-out speech of your domain, never an evaluation set)")
     parser.add_argument("--recipe", type=Path,
                         help="the recipe whose LM text is the starting point (default: the one the bundle names, "
                              "else the shipped model's)")
@@ -73,10 +79,14 @@ def run(args: argparse.Namespace) -> int:
     record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.lm_catalog_dirs, *domain_dirs],
               "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
               "sentences": len(sentences), "order": recipe.lm_order}
+    fit = None
     if calibration_speech:
         record["calibration"] = {"manifests": [str(path) for path in args.calibrate],
                                  "utterances": len(calibration_speech)}
-    _write(args.bundle, args.out, arpa, meta, record, calibration_speech)
+        fit = partial(_refit_calibration, utterances=calibration_speech)
+    elif args.refit is not None:
+        fit = _dev_fit(recipe, recipe_path, args.refit, record)
+    _write(args.bundle, args.out, arpa, meta, record, fit)
     load_bundle(args.out)
     print(args.out)
     return 0
@@ -114,6 +124,22 @@ def _calibration_utterances(manifests: list[Path]) -> list:
     return utterances
 
 
+def _dev_fit(recipe, recipe_path: Path, work: Path, record: dict):
+    """Make the recipe's dev set and its copies under `work` (train/dev_set.py) and return the
+    step that fits a bundle to them (train/dev_fit.py); notes the set in `record`."""
+    from train.dev_fit import dev_copies, fit_to_dev
+    from train.dev_set import recipe_dev_set
+
+    print(f"making {recipe_path}'s dev set in {work} ...", file=sys.stderr)
+    data = recipe_dev_set(recipe, work)
+    if not data.dev:
+        raise EarshotError(f"--refit: {recipe_path} holds no dev utterances (dev_speakers and dev_fraction are 0)")
+    copies = dev_copies(data, recipe, work / "calibration_copies")
+    record["refit"] = {"work": str(work), "dev_utterances": len(data.dev),
+                       "copies": {condition: len(utterances) for condition, utterances in copies.items()}}
+    return partial(fit_to_dev, data=data, copies=copies)
+
+
 def _refit_calibration(bundle: Path, utterances: list) -> None:
     """Fit the bundle's calibration on `utterances`, decoded with its (new) LM."""
     from edge.recognizer import Recognizer
@@ -128,8 +154,9 @@ def _refit_calibration(bundle: Path, utterances: list) -> None:
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
 
 
-def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibration_speech: list) -> None:
-    """Copy the bundle with the new LM into `out`, via a staging folder so a failure leaves `out` as it was."""
+def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, fit) -> None:
+    """Copy the bundle with the new LM into `out`, via a staging folder so a failure leaves `out` as
+    it was; `fit(staging)`, where given, refits settings with the new LM."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -138,11 +165,11 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, calibra
         lm_name = meta.get("lm") or LM_FILE
         write_gzipped(arpa.encode(), staging / lm_name)
         meta = {**meta, "lm": lm_name, "lm_rebuild": record}
-        if calibration_speech:
+        if fit is not None:
             meta["calibration"] = "calibration.json"
         (staging / "bundle.json").write_text(json.dumps(meta, indent=2) + "\n")
-        if calibration_speech:
-            _refit_calibration(staging, calibration_speech)
+        if fit is not None:
+            fit(staging)
         card = staging / "MODEL_CARD.md"
         if card.exists():
             replace_section(card, LM_HEADING, _card_section(bundle, record, "\n## Quantization\n" in card.read_text()))
@@ -162,7 +189,13 @@ def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
              *(f"the sentences of `{path}`" for path in record["text_files"])]
     lines = [f"The network of `{bundle}` with a new {record['order']}-gram LM on {record['sentences']} sentences: "
              f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]
-    if "calibration" in record:
+    if "refit" in record:
+        refit = record["refit"]
+        copies = " and ".join(f"{count} {condition}" for condition, count in refit["copies"].items())
+        lines.append(f"Decoder settings, confidence calibration and drift profile were fitted again with the new LM "
+                     f"on the recipe's dev set, as `earshot train` fits them: {refit['dev_utterances']} utterances "
+                     f"as recorded plus {copies} copies (`earshot lm --refit`).")
+    elif "calibration" in record:
         lines.append(f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
                      f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the "
                      "original bundle's.")

@@ -30,15 +30,8 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
 
 def planned_synthetic_texts(recipe: Recipe) -> list[str]:
     """The LM-bound transcripts of the recipe's synthetic corpora, planned without synthesising."""
-    from train import synth
     from train.corpus import NOT_FOR_LM
+    from train.synth import plan_corpus
 
-    texts = []
-    for corpus in (recipe.synthetic, *recipe.extra_synthetic):
-        sources = synth.load_sources("train", domain_dirs=recipe.domain_dirs,
-                                     general_manifests=corpus.general_manifests,
-                                     exclude_manifests=corpus.exclude_manifests)
-        jobs = synth.plan(sources, "train", corpus.utterances, corpus.seed, corpus.mix,
-                          commercial_only=corpus.synthesise_commercial_only)
-        texts += [job.text for job in jobs if job.tags.get("kind") not in NOT_FOR_LM]
-    return texts
+    return [job.text for corpus in (recipe.synthetic, *recipe.extra_synthetic)
+            for job in plan_corpus(corpus, recipe.domain_dirs) if job.tags.get("kind") not in NOT_FOR_LM]

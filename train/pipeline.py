@@ -21,6 +21,7 @@ BN_EXAMPLES = 200  # dev utterances a bundle base's batch-norm statistics are me
 
 def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path | None = None) -> Path:
     """Run every step of the recipe; returns the finished bundle folder `out`."""
+    from train.dev_fit import dev_copies, fit_to_dev
     from train.export import write_bundle
 
     recipe = Recipe.load(recipe_path)
@@ -35,9 +36,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     if recipe.base is not None and recipe.base.bundle is not None:
         extra["base_model"] = base_model_record(recipe.base, work)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
-    dev_copies = _dev_copies(data, recipe, work / "calibration_copies")
-    _tune_decoder(staging, [*data.dev, *(u for copies in dev_copies.values() for u in copies)])
-    _calibrate_and_profile(staging, data, dev_copies)
+    fit_to_dev(staging, data, dev_copies(data, recipe, work / "calibration_copies"))
     _write_card(staging, recipe, data, work)
     if out.exists():
         shutil.rmtree(out)
@@ -160,57 +159,6 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
                  if u.tags.get("kind") not in NOT_FOR_LM)
     path.write_text(build_arpa(lm_sentences(recipe, synthetic), order=recipe.lm_order))
     return path
-
-
-def _dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
-    """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
-    calibration (train/calibration_set.py): "augmented" (noisy, band-limited) and "tight" (cut tight)."""
-    from train.augment import Augmenter
-    from train.calibration_set import augmented_copies, tight_copies
-
-    return {"augmented": augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed),
-            "tight": tight_copies(data.dev, folder / "tight")}
-
-
-def _tune_decoder(bundle: Path, utterances: list) -> None:
-    """Pick the decoder's LM weight, word bonus and OOV penalty on dev utterances
-    (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as
-    clean), by WER averaged over the condition and source groups (calibration_set.condition_group)."""
-    from edge.recognizer import Recognizer
-    from train.calibration_set import condition_group
-    from train.export import update_manifest
-    from train.tune_decoder import tune
-
-    best, table = tune(Recognizer.load(bundle), utterances, group=condition_group)
-    update_manifest(bundle, decoder=best, decoder_tuning={"utterances": len(utterances), "settings": table})
-
-
-def _calibrate_and_profile(bundle: Path, data: DataPlan, dev_copies: dict[str, list]) -> None:
-    """Fit the confidence calibration on the dev utterances and their copies (_dev_copies), and the
-    drift profile on the dev utterances as recorded."""
-    from edge.audio import read_audio
-    from edge.drift import Profile, utterance_statistics
-    from edge.recognizer import Recognizer
-    from train.calibrate import fit_on_results
-    from train.evaluation.runner import evaluate
-    from train.export import update_manifest
-
-    recognizer = Recognizer.load(bundle)
-    result = evaluate(recognizer, data.dev)
-    copies = {condition: evaluate(recognizer, utterances) for condition, utterances in dev_copies.items() if utterances}
-    records = [*result.records, *(r for copy in copies.values() for r in copy.records)]
-    calibration = fit_on_results(records, method="logistic")
-    (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
-    profile = Profile.empty()
-    for record in result.records:
-        samples = read_audio(record.audio).samples
-        profile.add(utterance_statistics(samples, recognizer.features(samples), record.confidence))
-    (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
-    update_manifest(bundle, calibration="calibration.json", profile="profile.json",
-                    dev_results={"wer": result.wer, "utterances": len(result.records),
-                                 **{f"{condition}_wer": copy.wer for condition, copy in copies.items()},
-                                 **{f"{condition}_utterances": len(copy.records) for condition, copy in copies.items()},
-                                 "calibration_utterances": len(records)})
 
 
 def _write_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> None:

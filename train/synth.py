@@ -104,6 +104,15 @@ def plan(sources: Sources, split: str, n: int, seed: int, mix: dict[str, float] 
     return jobs
 
 
+def plan_corpus(corpus, domain_dirs: tuple[str, ...] = ()) -> list[Job]:
+    """The jobs of a recipe's synthetic corpus (train.recipe.Synthetic) with the catalog of the
+    packaged domain data plus `domain_dirs`: what `python -m train.synth` with its synth_argv makes."""
+    sources = load_sources("train", domain_dirs=domain_dirs, general_manifests=corpus.general_manifests,
+                           exclude_manifests=corpus.exclude_manifests)
+    return plan(sources, "train", corpus.utterances, corpus.seed, corpus.mix,
+                commercial_only=corpus.synthesise_commercial_only)
+
+
 def _text(sources: Sources, kind: str, split: str, seed: int, i: int, rng: np.random.Generator,
           order: np.ndarray) -> tuple[str, dict[str, str]]:
     if kind == "in":

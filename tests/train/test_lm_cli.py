@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,51 @@ def test_calibrate_refits_the_calibration_with_the_new_lm(tmp_path, monkeypatch,
     assert json.loads((out / "bundle.json").read_text())["lm_rebuild"]["calibration"]["utterances"] == 40
     assert "calibration was refitted with the new LM on 40 utterances" in (out / "MODEL_CARD.md").read_text()
     assert load_bundle(out).calibration == refitted
+
+
+ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SPEECH_COMMANDS.is_file(), reason="needs ../shared/train/speech_commands")
+@pytest.mark.skipif(any(shutil.which(e) is None for e in ENGINES),
+                    reason="the TTS engines are not installed (scripts/install_tts.sh)")
+def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, monkeypatch):
+    from edge.recognizer import Recognizer
+    from train.datasets import is_dev_text
+    from train.recipe import Recipe
+
+    monkeypatch.chdir(REPO)
+    rows = [json.loads(line) for line in SPEECH_COMMANDS.read_text().splitlines()[::120]]
+    real = tmp_path / "commands.jsonl"
+    real.write_text("".join(json.dumps({**row, "audio": str(SPEECH_COMMANDS.parent / row["audio"])}) + "\n"
+                            for row in rows))
+    recipe = tmp_path / "small.json"
+    recipe.write_text(json.dumps({"extends": str(REPO / "train" / "recipes" / "default.json"), "lm_sentences": 300,
+                                  "real_speech": [{"manifest": str(real), "copies": 1, "dev_speakers": 3}],
+                                  "synthetic": {"utterances": 20, "dev_fraction": 0.3}, "extra_synthetic": []}))
+    out, work = tmp_path / "mine", tmp_path / "work"
+    assert main(["lm", str(SHIPPED), "--recipe", str(recipe), "--refit", str(work), "--out", str(out)]) == 0
+    meta = json.loads((out / "bundle.json").read_text())
+    refit, dev = meta["lm_rebuild"]["refit"], meta["dev_results"]
+    synthetic = [json.loads(line) for line in (work / "dev_synth" / "manifest.jsonl").open()]
+    loaded = Recipe.load(recipe)
+    assert synthetic and all(is_dev_text(loaded, loaded.synthetic, row["text"]) for row in synthetic)
+    assert dev["utterances"] == refit["dev_utterances"] > len(synthetic)  # plus the real dev speakers
+    assert dev["calibration_utterances"] == meta["decoder_tuning"]["utterances"] \
+        == refit["dev_utterances"] + sum(refit["copies"].values())
+    assert json.loads((out / "calibration.json").read_text()) != json.loads((SHIPPED / "calibration.json").read_text())
+    assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
+    assert "fitted again with the new LM on the recipe's dev set" in (out / "MODEL_CARD.md").read_text()
+    assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
+
+
+def test_refit_and_calibrate_together_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["lm", str(SHIPPED), "--refit", str(tmp_path / "w"), "--calibrate", "x.jsonl", "--out", str(tmp_path / "o")])
+    assert exit_.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_calibration_speech_that_is_missing_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):

@@ -1,0 +1,72 @@
+"""What a bundle fits on its recipe's dev set once its network and LM are fixed: the decoder
+settings, the confidence calibration and the drift profile.
+
+`earshot train` fits them after training (train/pipeline.py); `earshot lm --refit` fits them
+again for a new LM (train/lm_cli.py), on the same dev set (train/dev_set.py). Both use these
+functions, so a bundle's settings mean the same whichever command wrote them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from train.datasets import DataPlan
+from train.recipe import Recipe
+
+
+def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
+    """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
+    calibration (train/calibration_set.py): "augmented" (noisy, band-limited) and "tight" (cut tight)."""
+    from train.augment import Augmenter
+    from train.calibration_set import augmented_copies, tight_copies
+
+    return {"augmented": augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed),
+            "tight": tight_copies(data.dev, folder / "tight")}
+
+
+def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list]) -> None:
+    """Tune the decoder, then fit the calibration and drift profile, on `data.dev` and its `copies`."""
+    tune_decoder(bundle, [*data.dev, *(u for utterances in copies.values() for u in utterances)])
+    calibrate_and_profile(bundle, data, copies)
+
+
+def tune_decoder(bundle: Path, utterances: list) -> None:
+    """Pick the decoder's LM weight, word bonus and OOV penalty on dev utterances
+    (as recorded and their copies, so the settings suit degraded and tightly cut audio as well as
+    clean), by WER averaged over the condition and source groups (calibration_set.condition_group)."""
+    from edge.recognizer import Recognizer
+    from train.calibration_set import condition_group
+    from train.export import update_manifest
+    from train.tune_decoder import tune
+
+    best, table = tune(Recognizer.load(bundle), utterances, group=condition_group)
+    update_manifest(bundle, decoder=best, decoder_tuning={"utterances": len(utterances), "settings": table})
+
+
+def calibrate_and_profile(bundle: Path, data: DataPlan, copies: dict[str, list]) -> None:
+    """Fit the confidence calibration on the dev utterances and their copies (dev_copies), and the
+    drift profile on the dev utterances as recorded."""
+    from edge.audio import read_audio
+    from edge.drift import Profile, utterance_statistics
+    from edge.recognizer import Recognizer
+    from train.calibrate import fit_on_results
+    from train.evaluation.runner import evaluate
+    from train.export import update_manifest
+
+    recognizer = Recognizer.load(bundle)
+    result = evaluate(recognizer, data.dev)
+    decoded = {condition: evaluate(recognizer, utterances) for condition, utterances in copies.items() if utterances}
+    records = [*result.records, *(r for copy in decoded.values() for r in copy.records)]
+    calibration = fit_on_results(records, method="logistic")
+    (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+    profile = Profile.empty()
+    for record in result.records:
+        samples = read_audio(record.audio).samples
+        profile.add(utterance_statistics(samples, recognizer.features(samples), record.confidence))
+    (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
+    update_manifest(bundle, calibration="calibration.json", profile="profile.json",
+                    dev_results={"wer": result.wer, "utterances": len(result.records),
+                                 **{f"{condition}_wer": copy.wer for condition, copy in decoded.items()},
+                                 **{f"{condition}_utterances": len(copy.records) for condition, copy in decoded.items()},
+                                 "calibration_utterances": len(records)})
