@@ -10,7 +10,8 @@ conditions the device meets. Decoder tuning (train/tune_decoder.py) uses the sam
   calibration would see a clip cut tight (where the recognizer's edge silence does its work).
 
 Copies are written once under a work folder (16 kHz PCM) and reused; each depends only on the
-seed and the source file.
+seed and the source file's last three path components (e.g. wav/<voice>/<index>_<hash>.wav), not
+on where the work folder is, so `earshot train` and `earshot lm --refit` anywhere make the same copies.
 """
 
 from __future__ import annotations
@@ -53,13 +54,13 @@ def tight_copies(utterances: list[Utterance], folder: Path) -> list[Utterance]:
 
 def _copies(utterances: list[Utterance], folder: Path, key_prefix: str, condition: str, make,
             desc: str) -> list[Utterance]:
-    """A copy of each utterance as folder/<hash of key_prefix and its audio path>.wav (16 kHz PCM),
+    """A copy of each utterance as folder/<hash of key_prefix and its audio's portable_name>.wav (16 kHz PCM),
     made by make(utterance, key) once and reused, tagged condition=<condition>; an utterance for
     which `make` returns None gets no copy."""
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for utterance in tqdm(utterances, desc=desc, unit="utt"):
-        key = hashlib.sha1(f"{key_prefix}{utterance.audio}".encode()).hexdigest()[:16]
+        key = hashlib.sha1(f"{key_prefix}{portable_name(utterance.audio)}".encode()).hexdigest()[:16]
         path = folder / f"{key}.wav"
         if not path.exists():
             samples = make(utterance, key)
@@ -70,6 +71,12 @@ def _copies(utterances: list[Utterance], folder: Path, key_prefix: str, conditio
             partial.replace(path)
         copies.append(replace(utterance, audio=path.resolve(), tags={**utterance.tags, "condition": condition}))
     return copies
+
+
+def portable_name(audio: Path) -> str:
+    """The part of an audio path that names the recording wherever its corpus lies: its last three
+    components (a synthetic corpus's wav/<voice>/<index>_<hash>.wav, a real corpus's <speaker or word>/<file>)."""
+    return "/".join(Path(audio).parts[-3:])
 
 
 def condition_group(utterance: Utterance) -> str:

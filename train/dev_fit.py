@@ -1,8 +1,9 @@
 """What a bundle fits on its recipe's dev set once its network and LM are fixed: the decoder
 settings, the confidence calibration and the drift profile.
 
-`earshot train` fits them after training (train/pipeline.py); `earshot lm --refit` fits them
-again for a new LM (train/lm_cli.py), on the same dev set (train/dev_set.py). Both use these
+`earshot train` fits them after training (train/pipeline.py); `earshot lm --refit` fits the
+calibration and profile again for a new LM (train/lm_cli.py), and with --tune-decoder the decoder
+settings too, on the same dev set (train/dev_set.py). Both use these
 functions, so a bundle's settings mean the same whichever command wrote them.
 """
 
@@ -25,9 +26,11 @@ def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
             "tight": tight_copies(data.dev, folder / "tight")}
 
 
-def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list]) -> None:
-    """Tune the decoder, then fit the calibration and drift profile, on `data.dev` and its `copies`."""
-    tune_decoder(bundle, [*data.dev, *(u for utterances in copies.values() for u in utterances)])
+def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True) -> None:
+    """Tune the decoder (unless not `tune`), then fit the calibration and drift profile, on
+    `data.dev` and its `copies`."""
+    if tune:
+        tune_decoder(bundle, [*data.dev, *(u for utterances in copies.values() for u in utterances)])
     calibrate_and_profile(bundle, data, copies)
 
 

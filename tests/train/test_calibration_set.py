@@ -45,3 +45,18 @@ def test_tight_copies_cut_the_edge_silence_and_skip_clips_already_tight(tmp_path
     assert sf.read(padded_audio)[0].shape == (int(1.25 * rate),), "the source is untouched"
     written = copy.audio.stat().st_mtime_ns
     assert tight_copies([padded], tmp_path / "copies")[0].audio.stat().st_mtime_ns == written
+
+
+def test_a_copy_does_not_depend_on_where_the_corpus_lies(tmp_path):
+    """earshot train and earshot lm --refit make the same dev audio in different work folders:
+    the augmentation drawn for it must be the same too."""
+    augmenter = Augmenter(p_speed=0.0, p_noise=1.0)
+    copies = []
+    for place in ("work_a", "elsewhere/work_b"):
+        audio = tmp_path / place / "wav" / "voice" / "000001_abcd.wav"
+        audio.parent.mkdir(parents=True)
+        audio.write_bytes(EXAMPLE.read_bytes())
+        source = Utterance(audio, "what's the weather in paris tomorrow", 2.8, "v", "v", {})
+        (copy,) = augmented_copies([source], tmp_path / place / "copies", augmenter, seed=3)
+        copies.append(sf.read(copy.audio)[0])
+    assert np.array_equal(*copies)

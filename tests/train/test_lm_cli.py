@@ -143,18 +143,33 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
                                   "synthetic": {"utterances": 20, "dev_fraction": 0.3}, "extra_synthetic": []}))
     out, work = tmp_path / "mine", tmp_path / "work"
     assert main(["lm", str(SHIPPED), "--recipe", str(recipe), "--refit", str(work), "--out", str(out)]) == 0
-    meta = json.loads((out / "bundle.json").read_text())
+    meta, shipped = (json.loads((folder / "bundle.json").read_text()) for folder in (out, SHIPPED))
     refit, dev = meta["lm_rebuild"]["refit"], meta["dev_results"]
     synthetic = [json.loads(line) for line in (work / "dev_synth" / "manifest.jsonl").open()]
     loaded = Recipe.load(recipe)
     assert synthetic and all(is_dev_text(loaded, loaded.synthetic, row["text"]) for row in synthetic)
     assert dev["utterances"] == refit["dev_utterances"] > len(synthetic)  # plus the real dev speakers
-    assert dev["calibration_utterances"] == meta["decoder_tuning"]["utterances"] \
-        == refit["dev_utterances"] + sum(refit["copies"].values())
+    assert dev["calibration_utterances"] == refit["dev_utterances"] + sum(refit["copies"].values())
     assert json.loads((out / "calibration.json").read_text()) != json.loads((SHIPPED / "calibration.json").read_text())
     assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
-    assert "fitted again with the new LM on the recipe's dev set" in (out / "MODEL_CARD.md").read_text()
-    assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
+    assert (meta["decoder"], meta["decoder_tuning"]) == (shipped["decoder"], shipped["decoder_tuning"])
+    assert "drift profile were fitted again with the new LM on the recipe's dev set" in (out / "MODEL_CARD.md").read_text()
+    # --tune-decoder tunes the decoder on the same set (made once, reused) before the calibration
+    tuned = tmp_path / "tuned"
+    made = (work / "dev_synth" / "manifest.jsonl").stat().st_mtime_ns
+    assert main(["lm", str(SHIPPED), "--recipe", str(recipe), "--refit", str(work), "--tune-decoder",
+                 "--out", str(tuned)]) == 0
+    assert (work / "dev_synth" / "manifest.jsonl").stat().st_mtime_ns == made
+    meta = json.loads((tuned / "bundle.json").read_text())
+    assert meta["lm_rebuild"]["refit"]["decoder_tuned"]
+    assert meta["decoder_tuning"]["utterances"] == meta["dev_results"]["calibration_utterances"]
+    assert Recognizer.load(tuned).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
+
+
+def test_tune_decoder_without_refit_is_refused(tmp_path, capsys):
+    assert main(["lm", str(SHIPPED), "--tune-decoder", "--out", str(tmp_path / "o")]) == 2
+    assert "--tune-decoder: needs --refit WORK" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_refit_and_calibrate_together_are_refused(tmp_path, capsys):
