@@ -87,6 +87,9 @@ def replace_section(card: Path, heading: str, section: str) -> None:
 def _decoding(meta: dict) -> list[str]:
     """The decoder settings chosen on dev data (train/tune_decoder.py)."""
     tuning = meta.get("decoder_tuning", {})
+    if tuning.get("from_recipe"):
+        return ["## Decoding", "", f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, as the "
+                "recipe's `decoder` states them (not tuned on dev)."]
     best = min(tuning.get("settings", []), key=lambda row: row["wer"], default=None)
     return ["## Decoding", "",
             f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, chosen among "

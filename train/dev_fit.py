@@ -26,10 +26,15 @@ def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
             "tight": tight_copies(data.dev, folder / "tight")}
 
 
-def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True) -> None:
-    """Tune the decoder (unless not `tune`), then fit the calibration and drift profile, on
-    `data.dev` and its `copies`."""
-    if tune:
+def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True,
+               decoder: dict | None = None) -> None:
+    """Set the decoder (to `decoder`, a recipe's fixed settings, or tuned unless not `tune`), then
+    fit the calibration and drift profile, on `data.dev` and its `copies`."""
+    from train.export import update_manifest
+
+    if decoder is not None:
+        update_manifest(bundle, decoder=decoder, decoder_tuning={"from_recipe": True})
+    elif tune:
         tune_decoder(bundle, [*data.dev, *(u for utterances in copies.values() for u in utterances)])
     calibrate_and_profile(bundle, data, copies)
 

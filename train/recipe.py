@@ -127,6 +127,11 @@ class Recipe:
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
     lm_real_speech: bool = True
+    # Decoder settings (lm_weight, word_bonus, oov_penalty, lexicon_only) the bundle gets instead of
+    # those tuned on dev (train/tune_decoder.py); null tunes them. Dev's synthetic speech comes from
+    # the training voices, and twice it chose a word bonus that held-out voices and real speech did
+    # not bear (see train/recipes/default.json's notes), so a shipped recipe can state its settings.
+    decoder: dict | None = None
     workers: int = 2
     notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
 
@@ -170,6 +175,7 @@ class Recipe:
             lm_order=section("lm_order", lambda: int(data.get("lm_order", 3))),
             lm_sentences=section("lm_sentences", lambda: int(data.get("lm_sentences", 50000))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
+            decoder=section("decoder", lambda: _decoder(data.get("decoder"))),
             workers=section("workers", lambda: int(data.get("workers", 2))),
             notes=str(data.get("notes", "")),
         )
@@ -183,6 +189,30 @@ def _augmenter_fields(augment: dict) -> None:
     unknown = sorted(set(augment) - settable)
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}")
+
+
+DECODER_SETTINGS = ("lm_weight", "word_bonus", "oov_penalty")
+
+
+def _decoder(value) -> dict | None:
+    """A recipe's fixed decoder settings, checked as edge's DecoderOptions checks them."""
+    from edge.decoding.options import DecoderOptions
+
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only), or null to tune them")
+    unknown = sorted(set(value) - {*DECODER_SETTINGS, "lexicon_only"})
+    missing = [key for key in DECODER_SETTINGS if key not in value]
+    if unknown or missing:
+        raise ValueError(f"unknown setting(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}")
+    if not all(isinstance(value[key], (int, float)) and not isinstance(value[key], bool) for key in DECODER_SETTINGS):
+        raise ValueError(f"{', '.join(DECODER_SETTINGS)} are numbers")
+    if not isinstance(value.get("lexicon_only", False), bool):
+        raise ValueError("lexicon_only is true or false")
+    settings = {**{key: float(value[key]) for key in DECODER_SETTINGS}, "lexicon_only": value.get("lexicon_only", False)}
+    DecoderOptions(**settings)
+    return settings
 
 
 def _strings(value) -> tuple[str, ...]:

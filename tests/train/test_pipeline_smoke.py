@@ -98,7 +98,7 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     recipe = tmp_path / "from_bundle.json"
     spec = json.loads(base_recipe.read_text())
     spec.update(name="smoke-bundle-ft", base={"bundle": str(bundle)},
-                augment={"p_narrowband": 0.5})
+                augment={"p_narrowband": 0.5}, decoder={"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2})
     recipe.write_text(json.dumps(spec))
     out = build(recipe, tmp_path / "ft_bundle_work", tmp_path / "ft_from_bundle",
                 synthetic_manifest=tmp_path / "work" / "synth_train" / "manifest.jsonl")
@@ -106,7 +106,11 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     assert log[0]["init"] == "base model" and log[1]["epoch"] == 1
     card = (out / "MODEL_CARD.md").read_text()
     assert f"the network of the bundle `{bundle}`" in card and "which was trained on" in card
-    recorded = json.loads((out / "bundle.json").read_text())["base_model"]
+    meta = json.loads((out / "bundle.json").read_text())
+    # the recipe's decoder settings, not tuned ones
+    assert meta["decoder"] == {"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2.0, "lexicon_only": False}
+    assert "as the recipe's `decoder` states them" in card
+    recorded = meta["base_model"]
     assert recorded["training_data"] == json.loads((bundle / "bundle.json").read_text())["training_data"]
 
 

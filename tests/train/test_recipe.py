@@ -109,6 +109,11 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"model": {"channels": 64, "kernels": [3]}}, "model: .*kernels"),
     ({"domain_dirs": "train/domain/broader"}, "domain_dirs: a list of folder names"),
     ({"synthetic": {"utterances": 10, "sed": 3}}, "synthetic: .*sed"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "beam": 4}}, "decoder: unknown setting\\(s\\) beam"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1}}, "decoder: missing oov_penalty"),
+    ({"decoder": {"lm_weight": "high", "word_bonus": 1, "oov_penalty": 10}}, "decoder: .*are numbers"),
+    ({"decoder": {"lm_weight": -1, "word_bonus": 1, "oov_penalty": 10}}, "decoder: lm_weight must be"),
+    ({"decoder": 0.5}, "decoder: an object with lm_weight"),
 ])
 def test_a_misspelt_or_malformed_field_is_refused_at_load_naming_it(tmp_path, fields, problem):
     from train.recipe import RecipeError
@@ -127,3 +132,14 @@ def test_an_extending_recipe_can_drop_or_switch_its_parents_base(tmp_path):
                                                       "base": {"recipe": "r.json", "bundle": None, "commit": None}}))
     assert Recipe.load(tmp_path / "scratch.json").base is None
     assert Recipe.load(tmp_path / "switch.json").base == Base(recipe="r.json")
+
+
+def test_a_recipe_can_fix_the_decoder_settings_and_an_extending_one_can_tune_them_again(tmp_path):
+    fixed = {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10}
+    (tmp_path / "parent.json").write_text(json.dumps({"name": "p", "decoder": fixed}))
+    (tmp_path / "tuned.json").write_text(json.dumps({"extends": "parent.json", "decoder": None}))
+    assert Recipe.load(tmp_path / "parent.json").decoder == {"lm_weight": 0.5, "word_bonus": 1.0, "oov_penalty": 10.0,
+                                                            "lexicon_only": False}
+    assert Recipe.load(tmp_path / "tuned.json").decoder is None
+    assert Recipe.load(RECIPES[0].parent / "broader_catalog.json").decoder is None
+    assert Recipe.load(RECIPES[0].parent / "default.json").decoder["word_bonus"] == 1.0
