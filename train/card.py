@@ -32,8 +32,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         "",
         "## Rebuild",
         "",
-        f"`earshot train --recipe {meta.get('recipe', 'train/recipes/default.json')} --work runs/default "
-        "--out edge/models/default` (from the repository root; every step resumes after an interruption).",
+        _rebuild_command(meta.get("recipe") or "train/recipes/default.json", recipe.name),
         "",
         *([recipe.notes, ""] if recipe.notes else []),
         f"Domain text (templates, slots, words): `train/domain/data`"
@@ -82,6 +81,18 @@ def replace_section(card: Path, heading: str, section: str) -> None:
             return
         text = text[:start]
     card.write_text(text.rstrip("\n") + "\n\n" + section)
+
+
+def _rebuild_command(recipe_path: str, name: str) -> str:
+    """The one command that rebuilds this model as shipped (int8, evaluated): scripts/rebuild_model.sh."""
+    from train.train_cli import DEFAULT_RECIPE
+
+    shipped = Path(recipe_path).resolve() == DEFAULT_RECIPE.resolve()
+    recipe_path = "train/recipes/default.json" if shipped else recipe_path
+    args = "" if shipped else f" {recipe_path} runs/{name} runs/{name}/bundle"
+    return (f"`bash scripts/rebuild_model.sh{args}` (from the repository root, after `bash scripts/install_tts.sh`): "
+            f"`earshot train --recipe {recipe_path}`, the evaluation sets, `earshot quantize` to the int8 bundle "
+            "and its evaluation; every step resumes after an interruption.")
 
 
 def _decoding(meta: dict) -> list[str]:

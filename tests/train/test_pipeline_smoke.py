@@ -54,6 +54,7 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert 0.0 <= result.confidence <= 1.0
     assert "Speech Commands" in (out / "MODEL_CARD.md").read_text()
     assert "Trained on cpu" in (out / "MODEL_CARD.md").read_text()
+    assert f"`bash scripts/rebuild_model.sh {recipe} runs/smoke runs/smoke/bundle`" in (out / "MODEL_CARD.md").read_text()
     # The exported ONNX network and the PyTorch model give the same transcripts.
     parity = compare(out, tmp_path / "work" / "model", [real])
     assert parity["utterances"] > 0 and parity["share"] == 1.0

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Rebuild a model from its recipe, all the way to the int8 bundle a device runs:
+#
+#     bash scripts/rebuild_model.sh [RECIPE [WORK [OUT [SETS]]]]
+#
+# (defaults: train/recipes/default.json, runs/default, edge/models/default, data/eval; run with the
+# package installed, `pip install -e '.[test]'`, and the TTS voices of scripts/install_tts.sh).
+#   1. earshot train: synthesis, features, training, LM, export, decoder, calibration, card, as an
+#      fp32 bundle in WORK/fp32 (every step resumes after an interruption, and is skipped when done);
+#   2. the evaluation sets (scripts/make_eval_sets.sh into SETS, unless they are there);
+#   3. earshot quantize: static int8 ONNX and TFLite, calibrated on 1,000 training-side utterances
+#      and checked against fp32 on the evaluation sets, keeping only the int8 networks (so the
+#      bundle stays under 10 MB) in WORK/int8, which then replaces OUT (a model bundle, or nothing);
+#   4. for the shipped model (OUT edge/models/default), scripts/eval_shipped.sh: every evaluation
+#      set into docs/eval and the model card's Evaluation section.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+recipe="${1:-train/recipes/default.json}"
+work="${2:-runs/default}"
+out="${3:-edge/models/default}"
+sets="${4:-data/eval}"
+if [ -e "$out" ] && [ ! -f "$out/bundle.json" ]; then
+    echo "rebuild_model.sh: $out exists and is not a model bundle; refusing to replace it" >&2
+    exit 2
+fi
+earshot train --recipe "$recipe" --work "$work" --out "$work/fp32"
+[ -s "$sets/asterisk/manifest.jsonl" ] || bash scripts/make_eval_sets.sh "$sets"
+rm -rf "$work/int8"
+earshot quantize "$work/fp32" --calibration ../shared/train/speech_commands/manifest.jsonl \
+    --calibration ../shared/train/ljspeech/manifest.jsonl --calibration-utterances 1000 \
+    --ship onnx-int8 --ship tflite-int8 --out "$work/int8" \
+    --eval "$sets/synth_eval_clean/manifest.jsonl" --eval "$sets/synth_eval_noisy/manifest.jsonl" \
+    --eval ../shared/eval/public/manifest.jsonl --eval ../shared/eval/digits/manifest.jsonl
+rm -rf "$out"
+mkdir -p "$(dirname "$out")"
+cp -r "$work/int8" "$out"
+if [ "$(realpath "$out")" = "$(realpath edge/models/default)" ]; then
+    bash scripts/eval_shipped.sh "$sets"
+fi
+echo "$out"
