@@ -3,8 +3,9 @@ settings, the confidence calibration and the drift profile.
 
 `earshot train` fits them after training (train/pipeline.py); `earshot lm --refit` fits the
 calibration and profile again for a new LM (train/lm_cli.py), and with --tune-decoder the decoder
-settings too, on the same dev set (train/dev_set.py). Both use these
-functions, so a bundle's settings mean the same whichever command wrote them.
+settings too, on the same dev set (train/dev_set.py). Both use these functions, so a bundle's
+settings mean the same whichever command wrote them. A recipe's `decoder` fixes the decoder
+settings instead of tuning them.
 """
 
 from __future__ import annotations

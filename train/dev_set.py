@@ -5,7 +5,8 @@ A synthetic corpus's job i depends only on (seed, i) and its text sources (train
 its dev share is a hash of the sentence (train/datasets.py), so planning a corpus and
 synthesising only the jobs whose sentence is held out makes, file for file, the dev audio that
 `earshot train` made with the whole corpus: about 3% of it, minutes instead of an hour.
-`earshot lm --refit` fits decoder settings and calibration for a new LM on it (train/dev_fit.py).
+`earshot lm --refit` fits the calibration for a new LM on it, and with --tune-decoder the decoder
+settings too (train/dev_fit.py).
 """
 
 from __future__ import annotations

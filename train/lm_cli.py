@@ -8,7 +8,7 @@ new text: the LM of the bundle's recipe (train/lm_text.py) with the extra domain
 files added. The network and decoder settings are kept. The confidence calibration (the LM's score
 is one of its features) stays as it was fitted with the old LM unless --refit fits it and the drift
 profile again on the recipe's own dev set, as `earshot train` does (train/dev_set.py synthesises
-only that set: about 3 minutes), or --calibrate refits it on held-out speech of the user's. With
+only that set: about a minute), or --calibrate refits it on held-out speech of the user's. With
 --refit, --tune-decoder also tunes the decoder settings again on that set; for the shipped network
 and LM it picked a larger word bonus that dev preferred by 0.3 points and every evaluation set did
 not (10 dB 0.558 -> 0.589, public 0.668 -> 0.705), so it is not the default. `earshot eval` on
