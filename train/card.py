@@ -141,6 +141,10 @@ def _voices(source_sets: list[dict]) -> list[str]:
     for name in names:
         v = voice(name)
         lines.append(f"| {v.name} | {v.engine} | {v.licence} |")
+    dev = sorted({name for info in source_sets[0].values() for name in info.get("dev_voices", [])})
+    if dev:
+        lines += ["", f"Dev voices, kept out of this model's training (decoder tuning and calibration only): "
+                      f"{', '.join(dev)}."]
     return lines
 
 

@@ -1,7 +1,8 @@
 """Which utterances train the model and which are held out: the recipe's data plan as feature jobs.
 
 Real speech is split by speaker (the Speech Commands README asks for it); synthetic speech by
-a hash of the sentence, so a held-out sentence is never heard in training by any voice.
+a hash of the sentence, so a held-out sentence is never heard in training by any voice, and by
+voice where the recipe names dev voices, so dev also holds voices training never heard.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def unit_hash(text: str) -> float:
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
 
 
-def is_dev_text(recipe: Recipe, corpus, text: str) -> bool:
-    """Whether a synthetic corpus's sentence `text` is held out (dev) under `recipe`."""
-    return unit_hash(f"{recipe.seed}:{text}") < corpus.dev_fraction
+def is_dev(recipe: Recipe, corpus, text: str, voice: str) -> bool:
+    """Whether a synthetic corpus's utterance of `text` by `voice` is held out (dev) under `recipe`:
+    its sentence is (a hash below dev_fraction) or its voice is one of the corpus's dev_voices."""
+    return voice in corpus.dev_voices or unit_hash(f"{recipe.seed}:{text}") < corpus.dev_fraction
 
 
 def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple[Path, ...] = ()) -> DataPlan:
@@ -55,13 +57,15 @@ def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple
             continue
         utterances = [u for u in read_manifest(manifest)
                       if not synth.commercial_only or voice_named(u.voice).commercial_ok]
-        held_out = [u for u in utterances if is_dev_text(recipe, synth, u.text)]
-        kept = [u for u in utterances if not is_dev_text(recipe, synth, u.text)]
+        held_out = [u for u in utterances if is_dev(recipe, synth, u.text, u.voice)]
+        kept = [u for u in utterances if not is_dev(recipe, synth, u.text, u.voice)]
         dev += held_out
         jobs += _copies(kept, name, synth.copies, recipe.seed)
         voices = sorted({u.voice for u in kept})
         sources[name] = _summary(kept, "earshot synth (see voices)", "see voices", synth.copies, len(voices))
         sources[name]["voices"] = voices
+        if synth.dev_voices:
+            sources[name]["dev_voices"] = list(synth.dev_voices)
     return DataPlan(jobs, dev, sources)
 
 

@@ -2,7 +2,7 @@
 shares of its synthetic corpora, synthesised alone.
 
 A synthetic corpus's job i depends only on (seed, i) and its text sources (train/synth.py), and
-its dev share is a hash of the sentence (train/datasets.py), so planning a corpus and
+its dev share is a hash of the sentence and the recipe's dev voices (train/datasets.py), so planning a corpus and
 synthesising only the jobs whose sentence is held out makes, file for file, the dev audio that
 `earshot train` made with the whole corpus: about 3% of it, minutes instead of an hour.
 `earshot lm --refit` fits the calibration for a new LM on it, and with --tune-decoder the decoder
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.datasets import DataPlan, is_dev_text, plan
+from train.datasets import DataPlan, is_dev, plan
 from train.recipe import Recipe
 
 
@@ -27,7 +27,7 @@ def dev_only_corpus(recipe: Recipe, corpus, folder: Path, workers: int) -> Path:
     manifest = folder / "manifest.jsonl"
     if manifest.exists():
         return manifest
-    jobs = [job for job in synth.plan_corpus(corpus, recipe.domain_dirs) if is_dev_text(recipe, corpus, job.text)
+    jobs = [job for job in synth.plan_corpus(corpus, recipe.domain_dirs) if is_dev(recipe, corpus, job.text, job.voice)
             and (not corpus.commercial_only or voice(job.voice).commercial_ok)]
     utterances = synth.run(jobs, folder, workers)
     write_manifest(manifest, utterances)

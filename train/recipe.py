@@ -50,6 +50,21 @@ class Synthetic:
     dev_fraction: float = 0.03
     mix: dict[str, float] | None = None  # share of in/general/word (None: earshot synth's default)
     synthesise_commercial_only: bool = False  # synthesise with commercially usable voices only
+    # Training voices kept out of training: all their utterances in this corpus are dev, so decoder
+    # tuning and calibration see voices the network never heard, as a user's voice is (dev from
+    # training voices only made fine-tuned networks look better calibrated than they were).
+    dev_voices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from train.voices import voice
+
+        for name in self.dev_voices:
+            try:
+                found = voice(name)
+            except KeyError:
+                raise ValueError(f"dev_voices: no voice named {name!r}") from None
+            if found.split != "train":
+                raise ValueError(f"dev_voices: {name} is an evaluation voice; a dev voice is a training-split voice")
 
     def makes_same_audio(self, other: "Synthetic") -> bool:
         """Whether `other` synthesises the same corpus (copies and the dev split may differ)."""
@@ -215,9 +230,9 @@ def _decoder(value) -> dict | None:
     return settings
 
 
-def _strings(value) -> tuple[str, ...]:
+def _strings(value, what: str = "a list of folder names") -> tuple[str, ...]:
     if isinstance(value, str) or not all(isinstance(item, str) for item in value):
-        raise ValueError("a list of folder names")
+        raise ValueError(what)
     return tuple(value)
 
 
@@ -253,6 +268,8 @@ def _synthetic(data: dict) -> Synthetic:
     data = dict(data)
     for key in ("general_manifests", "exclude_manifests"):
         data[key] = tuple(data.get(key, ()))
+    if "dev_voices" in data:
+        data["dev_voices"] = _strings(data["dev_voices"], "a list of voice names")
     if data.get("mix") is not None:
         data["mix"] = {str(kind): float(share) for kind, share in data["mix"].items()}
     return Synthetic(**data)

@@ -19,18 +19,26 @@ def test_the_dev_share_synthesised_alone_is_the_dev_share_of_the_whole_corpus(tm
     from train.dev_set import recipe_dev_set
     from train.recipe import Recipe
 
+    from train.voices import voice
+
     path = tmp_path / "recipe.json"
-    # every voice synthesised, only commercially usable ones kept: the dev set must filter the same way
-    path.write_text(json.dumps({"name": "dev-set", "seed": 5, "real_speech": [],
-                                "synthetic": {"utterances": 30, "seed": 3, "dev_fraction": 0.3,
-                                              "commercial_only": True, "synthesise_commercial_only": False},
-                                "workers": 1}))
+    # every voice synthesised, only commercially usable ones kept: the dev set must filter the same
+    # way; and one voice is a dev voice, all its utterances dev
+    spec = {"name": "dev-set", "seed": 5, "real_speech": [], "workers": 1,
+            "synthetic": {"utterances": 30, "seed": 3, "dev_fraction": 0.3, "commercial_only": True,
+                          "synthesise_commercial_only": False}}
+    path.write_text(json.dumps(spec))
+    jobs = synth.plan_corpus(Recipe.load(path).synthetic)
+    dev_voice = next(job.voice for job in jobs if voice(job.voice).commercial_ok)
+    spec["synthetic"]["dev_voices"] = [dev_voice]
+    path.write_text(json.dumps(spec))
     recipe = Recipe.load(path)
     whole = tmp_path / "whole"
     assert synth.main(recipe.synthetic.synth_argv(whole, 1)) == 0
     expected = plan(recipe, whole / "manifest.jsonl").dev
     got = recipe_dev_set(recipe, tmp_path / "work").dev
     assert expected, "the seed gives no dev utterances; pick another"
+    assert sum(job.voice == dev_voice for job in jobs) == sum(u.voice == dev_voice for u in expected)
     assert [(u.text, u.voice, u.duration, u.audio.read_bytes()) for u in got] == \
         [(u.text, u.voice, u.duration, u.audio.read_bytes()) for u in expected]
     made = list((tmp_path / "work" / "dev_synth" / "wav").rglob("*.wav"))

@@ -129,7 +129,7 @@ ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
                     reason="the TTS engines are not installed (scripts/install_tts.sh)")
 def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, monkeypatch):
     from edge.recognizer import Recognizer
-    from train.datasets import is_dev_text
+    from train.datasets import is_dev
     from train.recipe import Recipe
 
     monkeypatch.chdir(REPO)
@@ -147,7 +147,7 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
     refit, dev = meta["lm_rebuild"]["refit"], meta["dev_results"]
     synthetic = [json.loads(line) for line in (work / "dev_synth" / "manifest.jsonl").open()]
     loaded = Recipe.load(recipe)
-    assert synthetic and all(is_dev_text(loaded, loaded.synthetic, row["text"]) for row in synthetic)
+    assert synthetic and all(is_dev(loaded, loaded.synthetic, row["text"], row["voice"]) for row in synthetic)
     assert dev["utterances"] == refit["dev_utterances"] > len(synthetic)  # plus the real dev speakers
     assert dev["calibration_utterances"] == refit["dev_utterances"] + sum(refit["copies"].values())
     assert json.loads((out / "calibration.json").read_text()) != json.loads((SHIPPED / "calibration.json").read_text())
