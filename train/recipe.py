@@ -65,6 +65,8 @@ class Synthetic:
                 raise ValueError(f"dev_voices: no voice named {name!r}") from None
             if found.split != "train":
                 raise ValueError(f"dev_voices: {name} is an evaluation voice; a dev voice is a training-split voice")
+            if self.commercial_only and not found.commercial_ok:
+                raise ValueError(f"dev_voices: {name} is not commercially usable, and commercial_only leaves it out")
 
     def makes_same_audio(self, other: "Synthetic") -> bool:
         """Whether `other` synthesises the same corpus (copies and the dev split may differ)."""

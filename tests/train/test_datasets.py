@@ -42,6 +42,7 @@ def test_a_dev_voice_is_never_trained_on_and_all_its_utterances_are_dev(tmp_path
     (["nobody"], "no voice named 'nobody'"),
     (["pico-en-GB"], "pico-en-GB is an evaluation voice"),
     ("flite-slt", "a list of voice names"),
+    ([next(v.name for v in voices("train") if not v.commercial_ok)], "not commercially usable"),
 ])
 def test_a_bad_dev_voice_is_refused_at_load(tmp_path, dev_voices, problem):
     with pytest.raises(RecipeError, match=problem) as error:
