@@ -29,6 +29,12 @@ def unit_hash(text: str) -> float:
     return int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
 
 
+def is_kept_voice(corpus, voice: str) -> bool:
+    """Whether a synthetic corpus's utterances by `voice` are used at all (its commercial_only
+    leaves out voices whose licence forbids commercial use)."""
+    return not corpus.commercial_only or voice_named(voice).commercial_ok
+
+
 def is_dev(recipe: Recipe, corpus, text: str, voice: str) -> bool:
     """Whether a synthetic corpus's utterance of `text` by `voice` is held out (dev) under `recipe`:
     its sentence is (a hash below dev_fraction) or its voice is one of the corpus's dev_voices."""
@@ -55,8 +61,7 @@ def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple
     for name, synth, manifest in corpora:
         if manifest is None:
             continue
-        utterances = [u for u in read_manifest(manifest)
-                      if not synth.commercial_only or voice_named(u.voice).commercial_ok]
+        utterances = [u for u in read_manifest(manifest) if is_kept_voice(synth, u.voice)]
         held_out = [u for u in utterances if is_dev(recipe, synth, u.text, u.voice)]
         kept = [u for u in utterances if not is_dev(recipe, synth, u.text, u.voice)]
         dev += held_out

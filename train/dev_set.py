@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.datasets import DataPlan, is_dev, plan
+from train.datasets import DataPlan, is_dev, is_kept_voice, plan
 from train.recipe import Recipe
 
 
@@ -21,17 +21,13 @@ def dev_only_corpus(recipe: Recipe, corpus, folder: Path, workers: int) -> Path:
     """Synthesise the dev share of `corpus` into `folder` (reused when its manifest is there);
     returns the manifest, which the data plan reads as if it were the whole corpus."""
     from train import synth
-    from train.corpus import write_manifest
-    from train.voices import voice
 
     manifest = folder / "manifest.jsonl"
     if manifest.exists():
         return manifest
-    jobs = [job for job in synth.plan_corpus(corpus, recipe.domain_dirs) if is_dev(recipe, corpus, job.text, job.voice)
-            and (not corpus.commercial_only or voice(job.voice).commercial_ok)]
-    utterances = synth.run(jobs, folder, workers)
-    write_manifest(manifest, utterances)
-    return manifest
+    jobs = [job for job in synth.plan_corpus(corpus, recipe.domain_dirs)
+            if is_kept_voice(corpus, job.voice) and is_dev(recipe, corpus, job.text, job.voice)]
+    return synth.write_corpus(jobs, folder, workers)
 
 
 def recipe_dev_set(recipe: Recipe, work: Path) -> DataPlan:

@@ -135,9 +135,9 @@ def _synthesise(recipe: Recipe, corpus, folder: Path) -> Path:
     from train import synth
 
     manifest = folder / "manifest.jsonl"
-    if not manifest.exists():
-        synth.main(corpus.synth_argv(folder, recipe.workers, recipe.domain_dirs))
-    return manifest
+    if manifest.exists():
+        return manifest
+    return synth.write_corpus(synth.plan_corpus(corpus, recipe.domain_dirs), folder, recipe.workers)
 
 
 def _features(jobs: list[FeatureJob], folder: Path, augment, workers: int, stride: int) -> FeatureSet:

@@ -221,13 +221,20 @@ def main_args(args: argparse.Namespace) -> int:
     """Plan, synthesise and write the manifest; print a one-line summary."""
     sources = load_sources(args.split, domain_dirs=args.domain_dir, general_manifests=args.general_manifest,
                            exclude_manifests=args.exclude_manifest)
-    jobs = plan(sources, args.split, args.n, args.seed, args.mix, commercial_only=args.commercial_only)
-    utterances = run(jobs, args.out, args.workers)
-    write_manifest(args.out / "manifest.jsonl", utterances)
-    hours = sum(u.duration for u in utterances) / 3600
-    print(f"{args.out / 'manifest.jsonl'}: {len(utterances)} utterances, {hours:.2f} h, "
-          f"{len({u.voice for u in utterances})} voices")
+    write_corpus(plan(sources, args.split, args.n, args.seed, args.mix, commercial_only=args.commercial_only),
+                 args.out, args.workers)
     return 0
+
+
+def write_corpus(jobs: list[Job], out: Path, workers: int) -> Path:
+    """Synthesise `jobs` into `out` and write its manifest; prints a one-line summary and returns
+    the manifest's path."""
+    utterances = run(jobs, out, workers)
+    manifest = out / "manifest.jsonl"
+    write_manifest(manifest, utterances)
+    hours = sum(u.duration for u in utterances) / 3600
+    print(f"{manifest}: {len(utterances)} utterances, {hours:.2f} h, {len({u.voice for u in utterances})} voices")
+    return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
