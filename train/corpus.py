@@ -17,9 +17,10 @@ from pathlib import Path
 from edge.errors import EarshotError
 
 FIELDS = ("audio", "text", "duration", "voice", "speaker", "tags")
-# The kinds of text a synthetic corpus mixes (tag `kind`); "scrambled" texts never go into an LM.
+# The kinds of text a synthetic corpus mixes (tag `kind`). "scrambled" texts never go into an LM,
+# nor do the "word" draws that land on an acoustic-only word (tagged kind "acoustic_word").
 KINDS = ("in", "general", "word", "scrambled")
-NOT_FOR_LM = frozenset({"scrambled"})
+NOT_FOR_LM = frozenset({"scrambled", "acoustic_word"})
 
 
 class ManifestError(EarshotError, ValueError):

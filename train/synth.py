@@ -72,7 +72,7 @@ def load_sources(split: str, *, domain_dirs=(), general_manifests=(), exclude_ma
         lines.extend(general_text.manifest_texts(Path(manifest)))
     exclude = [u.text for m in exclude_manifests for u in read_manifest(m)]
     catalog = load_catalog(tuple(domain_dirs))
-    return Sources(catalog, general_text.split_lines(lines, split, exclude=exclude), catalog.words)
+    return Sources(catalog, general_text.split_lines(lines, split, exclude=exclude), catalog.spoken_words)
 
 
 def plan(sources: Sources, split: str, n: int, seed: int, mix: dict[str, float] | None = None,
@@ -123,8 +123,10 @@ def _text(sources: Sources, kind: str, split: str, seed: int, i: int, rng: np.ra
         line = sources.general[int(order[i % len(order)])]
         return line.text, {"domain": "out", "kind": "general", "text_source": line.source}
     if kind == "word":
-        return sources.words[int(rng.integers(len(sources.words)))], {"domain": "in", "kind": "word",
-                                                                       "intent": "word", "phrasing": "seen"}
+        word = sources.words[int(rng.integers(len(sources.words)))]
+        if word in sources.catalog.acoustic_words:  # not a command: out of domain and out of the LM
+            return word, {"domain": "out", "kind": "acoustic_word", "intent": "word"}
+        return word, {"domain": "in", "kind": "word", "intent": "word", "phrasing": "seen"}
     if kind == "scrambled":
         s = sentence_at(sources.catalog, seed, i, "seen")
         return scramble(s.text, rng), {"domain": "out", "kind": "scrambled", "intent": s.intent}

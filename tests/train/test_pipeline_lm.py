@@ -1,4 +1,4 @@
-"""The recipe's LM: domain sentences and synthetic transcripts, but never scrambled ones."""
+"""The recipe's LM: domain sentences and synthetic transcripts, but never scrambled ones or acoustic-only words."""
 
 import json
 
@@ -10,9 +10,10 @@ from train.recipe import Recipe
 def test_scrambled_transcripts_stay_out_of_the_lm(tmp_path):
     manifest = tmp_path / "manifest.jsonl"
     rows = [{"audio": "a.wav", "text": "zebra crossing lights", "duration": 1.0, "tags": {"kind": "general"}},
-            {"audio": "b.wav", "text": "lights zebra crossing", "duration": 1.0, "tags": {"kind": "scrambled"}}]
+            {"audio": "b.wav", "text": "lights zebra crossing", "duration": 1.0, "tags": {"kind": "scrambled"}},
+            {"audio": "c.wav", "text": "marmoset", "duration": 1.0, "tags": {"kind": "acoustic_word"}}]
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     recipe = Recipe(name="t", lm_sentences=20, lm_real_speech=False)
     lm = NgramLM.load(_language_model(recipe, tmp_path / "lm.arpa", (manifest,)))
     assert lm.log10_prob("crossing", ("zebra",)) > lm.log10_prob("zebra", ("lights",)) + 0.5
-    assert "zebra" in lm.vocabulary
+    assert "zebra" in lm.vocabulary and "marmoset" not in lm.vocabulary

@@ -17,7 +17,7 @@ GENERAL = [TextLine(f"this is general sentence number {i}", "test", "test") for 
 @pytest.fixture(scope="module")
 def sources():
     catalog = load_catalog()
-    return synth.Sources(catalog, GENERAL, catalog.words)
+    return synth.Sources(catalog, GENERAL, catalog.spoken_words)
 
 
 def test_plan_is_deterministic_and_prefix_stable(sources):
@@ -77,6 +77,18 @@ def test_scrambled_kind_is_out_of_domain_in_domain_words(sources):
     vocabulary = {w for j in jobs if j.tags["kind"] == "in" for w in j.text.split()}
     words = [w for j in scrambled for w in j.text.split()]
     assert sum(w in vocabulary for w in words) / len(words) > 0.5
+
+
+def test_acoustic_only_words_are_spoken_but_tagged_out_of_domain_and_out_of_the_lm(sources):
+    from train.corpus import NOT_FOR_LM
+
+    jobs = synth.plan(sources, "train", 400, seed=3, mix={"word": 1.0})
+    acoustic = [j for j in jobs if j.text in sources.catalog.acoustic_words]
+    commands = [j for j in jobs if j.text in sources.catalog.words]
+    assert acoustic and commands and len(acoustic) + len(commands) == len(jobs)
+    assert all(j.tags["kind"] == "acoustic_word" and j.tags["domain"] == "out" for j in acoustic)
+    assert all(j.tags["kind"] == "word" and j.tags["domain"] == "in" for j in commands)
+    assert "acoustic_word" in NOT_FOR_LM and "word" not in NOT_FOR_LM
 
 
 def test_unknown_kind_names_the_kinds(sources):

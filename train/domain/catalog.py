@@ -36,11 +36,18 @@ class Template:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Templates by intent, slot values by slot name, and single command words."""
+    """Templates by intent, slot values by slot name, single command words, and the words spoken
+    on their own for acoustic coverage only (never commands, so never in the LM)."""
 
     templates: tuple[Template, ...]
     slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
     words: tuple[str, ...] = ()
+    acoustic_words: tuple[str, ...] = ()
+
+    @property
+    def spoken_words(self) -> tuple[str, ...]:
+        """Every word synthesised on its own: the command words, then the acoustic-only ones."""
+        return (*self.words, *self.acoustic_words)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -66,6 +73,7 @@ def load_catalog(extra_dirs: tuple[str | os.PathLike, ...] = ()) -> Catalog:
     lines_by_intent: dict[str, list[str]] = {}
     slot_values: dict[str, list[str]] = {}
     words: list[str] = []
+    acoustic_words: list[str] = []
     for folder in dirs:
         for path in sorted((folder / "templates").glob("*.txt")):
             lines_by_intent.setdefault(path.stem, []).extend(_lines(path))
@@ -73,12 +81,16 @@ def load_catalog(extra_dirs: tuple[str | os.PathLike, ...] = ()) -> Catalog:
             slot_values.setdefault(path.stem, []).extend(_lines(path))
         if (folder / "words.txt").exists():
             words.extend(_lines(folder / "words.txt"))
+        if (folder / "acoustic_words.txt").exists():
+            acoustic_words.extend(_lines(folder / "acoustic_words.txt"))
     for name, registry in builtin_slots.REGISTRY.items():
         slot_values[name] = [*registry(), *slot_values.get(name, [])]
     templates = tuple(t for intent, lines in sorted(lines_by_intent.items())
                       for t in _split_heldout(intent, list(dict.fromkeys(lines))))
     slots = {name: tuple(dict.fromkeys(values)) for name, values in slot_values.items()}
-    catalog = Catalog(templates, slots, tuple(dict.fromkeys(words)))
+    commands = tuple(dict.fromkeys(words))
+    acoustic_only = tuple(w for w in dict.fromkeys(acoustic_words) if w not in commands)
+    catalog = Catalog(templates, slots, commands, acoustic_only)
     _check_slots(catalog)
     return catalog
 

@@ -66,3 +66,16 @@ def test_single_command_words_are_never_held_out(catalog):
 def test_a_domain_folder_that_does_not_exist_is_refused_naming_it(tmp_path):
     with pytest.raises(DomainDataError, match="nowhere: no such domain folder"):
         load_catalog((tmp_path / "nowhere",))
+
+
+def test_acoustic_only_words_are_apart_from_the_command_words(catalog):
+    assert "tree" in catalog.acoustic_words and "three" in catalog.words
+    assert not set(catalog.acoustic_words) & set(catalog.words)
+    assert catalog.spoken_words == (*catalog.words, *catalog.acoustic_words)
+
+
+def test_a_user_command_word_is_not_also_acoustic_only(tmp_path):
+    (tmp_path / "words.txt").write_text("tree\n")
+    (tmp_path / "acoustic_words.txt").write_text("gizmo\n")
+    mine = load_catalog((tmp_path,))
+    assert "tree" in mine.words and "tree" not in mine.acoustic_words and "gizmo" in mine.acoustic_words
