@@ -1,10 +1,12 @@
 """The text a model's word LM is estimated on, as its recipe defines it.
 
 Generated in-domain sentences (seen phrasings only: held-out ones stay unseen by the LM too),
-the real-speech transcripts where the recipe's lm_real_speech says so, and the transcripts of its
-synthetic corpora except the scrambled ones. `earshot train` reads those transcripts from the
-corpora it synthesised; `earshot lm` plans them again from the recipe without any audio (the
-plan is deterministic, so for the shipped recipe both give the same LM, byte for byte).
+the real-speech transcripts where the recipe's lm_real_speech says so (less those that are a lone
+acoustic-only word, train/domain/data/acoustic_words.txt), and the transcripts of its synthetic
+corpora except the scrambled ones and the acoustic-only words. `earshot train` reads those
+transcripts from the corpora it synthesised; `earshot lm` plans them again from the recipe without
+any audio (the plan is deterministic, so for the shipped recipe both give the same LM, byte for
+byte).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
 
     catalog = load_catalog((*recipe.lm_catalog_dirs, *domain_dirs))
     sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
+    acoustic_only = set(catalog.acoustic_words)  # spoken for acoustic coverage, never a command
     for real in recipe.real_speech if recipe.lm_real_speech else ():
-        sentences += [u.text for u in read_manifest(real.manifest)]
+        sentences += [u.text for u in read_manifest(real.manifest) if u.text.strip() not in acoustic_only]
     return sentences + list(synthetic_texts)
 
 

@@ -41,11 +41,13 @@ def test_the_lm_takes_real_speech_transcripts_only_when_the_recipe_says_so(tmp_p
     from train.recipe import RealSpeech
 
     manifest = tmp_path / "words.jsonl"
-    manifest.write_text(json.dumps({"audio": "marvin.wav", "text": "marvin sheila"}) + "\n")
+    rows = [{"audio": "marvin.wav", "text": "marvin sheila"}, {"audio": "wow.wav", "text": "wow"}]
+    manifest.write_text("".join(json.dumps(row) + "\n" for row in rows))
     recipe = Recipe(name="x", real_speech=(RealSpeech(manifest=str(manifest)),), lm_sentences=50,
                     lm_real_speech=with_real_speech)
     arpa = _language_model(recipe, tmp_path / "lm.arpa", ()).read_text()
     assert ("marvin" in arpa.split()) is with_real_speech
+    assert "wow" not in arpa.split()  # a lone acoustic-only word is no utterance the LM should expect
     assert int(arpa.split("ngram 1=")[1].split()[0]) > 100  # the domain sentences are always there
 
 
