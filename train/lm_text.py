@@ -18,7 +18,9 @@ from train.recipe import Recipe
 
 def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tuple[str, ...] = ()) -> list[str]:
     """The LM's sentences: in-domain ones from the recipe's LM catalog plus `domain_dirs`, then
-    the real-speech transcripts (if the recipe says so) and `synthetic_texts`."""
+    the real-speech transcripts (if the recipe says so; not a lone acoustic-only word) and
+    `synthetic_texts`."""
+    from edge.text import normalize_text
     from train.corpus import read_manifest
     from train.domain import load_catalog
     from train.domain.generate import generate
@@ -27,7 +29,7 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
     sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
     acoustic_only = set(catalog.acoustic_words)  # spoken for acoustic coverage, never a command
     for real in recipe.real_speech if recipe.lm_real_speech else ():
-        sentences += [u.text for u in read_manifest(real.manifest) if u.text.strip() not in acoustic_only]
+        sentences += [u.text for u in read_manifest(real.manifest) if normalize_text(u.text) not in acoustic_only]
     return sentences + list(synthetic_texts)
 
 
