@@ -8,6 +8,7 @@ voice where the recipe names dev voices, so dev also holds voices training never
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,13 @@ def plan(recipe: Recipe, synthetic_manifest: Path | None, extra_manifests: tuple
         name = Path(real.manifest).parent.name
         kept = [u for u in utterances if u.speaker not in held_out]
         dev += [u for u in utterances if u.speaker in held_out]
-        jobs += _copies(kept, name, real.copies, recipe.seed)
+        clips_of = Counter(u.text for u in kept)
+        copies = {u.audio: real.copies_for(clips_of[u.text]) for u in kept}
+        jobs += [job for u in kept for job in _copies([u], name, copies[u.audio], recipe.seed)]
         sources[name] = _summary(kept, real.source, real.license, real.copies, len(speakers) - len(held_out))
+        if real.balance_to:
+            sources[name]["copies"] = f"{min(copies.values(), default=real.copies)}-{max(copies.values(), default=real.copies)}"
+            sources[name]["copy_jobs"] = sum(copies.values())
     corpora = [("synthetic", recipe.synthetic, synthetic_manifest)]
     corpora += [(f"synthetic_seed{extra.seed}", extra, manifest)
                 for extra, manifest in zip(recipe.extra_synthetic, extra_manifests, strict=True)]

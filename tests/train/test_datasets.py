@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +50,45 @@ def test_a_bad_dev_voice_is_refused_at_load(tmp_path, dev_voices, problem):
         _recipe(tmp_path, dev_voices=dev_voices)
     assert "synthetic: dev_voices" in str(error.value) or "synthetic: a list" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def _real_recipe(tmp_path, manifest, **real) -> Recipe:
+    path = tmp_path / "real.json"
+    path.write_text(json.dumps({"name": "real", "seed": 0, "real_speech": [{"manifest": str(manifest), **real}]}))
+    return Recipe.load(path)
+
+
+def _real_manifest(tmp_path, counts: dict[str, int]):
+    path = tmp_path / "speech_commands" / "manifest.jsonl"
+    path.parent.mkdir()
+    rows = [{"audio": f"{text}_{i}.wav", "text": text, "duration": 1.0, "speaker": f"s{i}"}
+            for text, n in counts.items() for i in range(n)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def test_balance_to_gives_the_clips_of_a_rare_transcript_more_copies_up_to_max_copies(tmp_path):
+    manifest = _real_manifest(tmp_path, {"go": 30, "two": 3, "six": 6})
+    data = plan(_real_recipe(tmp_path, manifest, copies=2, balance_to=30, max_copies=8), None)
+    copies = {}
+    for job in data.train:
+        copies.setdefault(job.audio, []).append(job)
+    by_text = {text: {len(jobs) for audio, jobs in copies.items() if Path(audio).name.startswith(text + "_")}
+               for text in ("go", "two", "six")}
+    assert by_text == {"go": {2}, "two": {8}, "six": {5}}  # at least copies; ceil(30 / 6); capped at max_copies
+    assert all(len({job.seed for job in jobs}) == len(jobs) for jobs in copies.values())  # each copy its own augmentation
+    assert data.sources["speech_commands"]["copies"] == "2-8"
+    assert data.sources["speech_commands"]["copy_jobs"] == len(data.train) == 30 * 2 + 3 * 8 + 6 * 5
+    plain = plan(_real_recipe(tmp_path, manifest, copies=2), None)
+    assert len(plain.train) == 39 * 2 and plain.sources["speech_commands"]["copies"] == 2
+
+
+@pytest.mark.parametrize("real, problem", [
+    ({"copies": 4, "max_copies": 3}, "max_copies \\(3\\) must be at least copies \\(4\\)"),
+    ({"balance_to": -1}, "balance_to must be 0 or more"),
+    ({"copies": 0}, "copies must be at least 1"),
+])
+def test_bad_real_speech_copies_are_refused_at_load(tmp_path, real, problem):
+    with pytest.raises(RecipeError, match=problem) as error:
+        _real_recipe(tmp_path, tmp_path / "m.jsonl", **real)
+    assert "real_speech" in str(error.value)
