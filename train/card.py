@@ -178,7 +178,8 @@ def _training_log(work: Path) -> list[str]:
 
 def _epoch(row: dict) -> str:
     if row.get("precise_bn"):
-        return f"{row['epoch']}, batch norms recomputed over {row['precise_bn']} batches"
+        blended = f"weights blended {row['base_blend']:g} with the base model's, " if row.get("base_blend") else ""
+        return f"{row['epoch']}, {blended}batch norms recomputed over {row['precise_bn']} batches"
     return str(row["epoch"])
 
 

@@ -196,6 +196,9 @@ class Recipe:
 
         augment = section("augment", lambda: dict(data.get("augment", {})))
         section("augment", lambda: _augmenter_fields(augment))
+        training = data.get("training", {})
+        if isinstance(training, dict) and training.get("base_blend") and not data.get("base"):
+            raise RecipeError(f"{path}: training: base_blend blends with a base model, and the recipe has no base")
         return cls(
             name=str(data["name"]),
             seed=section("seed", lambda: int(data.get("seed", 0))),

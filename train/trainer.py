@@ -36,6 +36,14 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA when available, else CPU), "cpu" or "cuda"
     time_budget_s: float = 0.0  # training seconds the schedule may take at most (0: no limit; see Schedule)
+    # A fine-tune only: once trained, each weight becomes base_blend * the base model's + (1 - base_blend) *
+    # the fine-tuned one (weight-space ensembling, "WiSE-FT", Wortsman et al. 2022), then the batch
+    # norms settle; 0 keeps the fine-tuned weights.
+    base_blend: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.base_blend < 1.0:
+            raise ValueError(f"base_blend must be in [0, 1), got {self.base_blend}")
 
 
 class Schedule:
@@ -172,13 +180,17 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
     schedule = Schedule(config, total_steps=steps_per_epoch * config.epochs)
     start_epoch, step, trained_s = 0, 0, 0.0
     checkpoint = out / CHECKPOINT
+    base_weights = None if init is None else {k: v.detach().clone() for k, v in init.named_parameters()}
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False, map_location="cpu")
         model.load_state_dict(state["model"])
         model.to(device)
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, step, trained_s = state["epoch"] + 1, state["step"], state["trained_s"]
-        print(f"resuming from {checkpoint} at epoch {start_epoch + 1}")
+        if _finished(state, config.epochs):  # trained, its batch norms not yet settled
+            start_epoch = config.epochs
+        else:
+            print(f"resuming from {checkpoint} at epoch {start_epoch + 1}")
     elif init is not None:
         model.load_state_dict(init.state_dict())
         if dev is not None:
@@ -230,22 +242,39 @@ def train(data: FeatureSet, dev: FeatureSet | None, out: Path, model_config: Mod
         if schedule.done(step, trained_s):
             print(f"schedule finished after {step} steps, {trained_s:.0f} s of training")
             break
-    settle_batch_norms(model, data, out, config, pad_value, dev, tokens)
+    settle_batch_norms(model, data, out, config, pad_value, dev, tokens, base_weights)
     model.eval()
     return model.cpu()
 
 
+def blend_with_base(model: torch.nn.Module, base_weights: dict[str, torch.Tensor], base_share: float) -> None:
+    """Every parameter of `model` becomes base_share * the base's + (1 - base_share) * its own, in place
+    (buffers, such as batch-norm statistics and the feature normalisation, are left alone)."""
+    with torch.no_grad():
+        for name, weight in model.named_parameters():
+            base = base_weights[name].to(weight.device)
+            if base.shape != weight.shape:
+                raise ValueError(f"base weight {name} has shape {tuple(base.shape)}, the model's {tuple(weight.shape)}")
+            weight.mul_(1.0 - base_share).add_(base, alpha=base_share)
+
+
 def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config: TrainConfig, pad_value: float,
-                       dev: FeatureSet | None, tokens: tuple[str, ...]) -> None:
-    """Once training has finished: recompute the batch norms' running statistics as plain means
+                       dev: FeatureSet | None, tokens: tuple[str, ...],
+                       base_weights: dict[str, torch.Tensor] | None = None) -> None:
+    """Once training has finished: blend the weights with the base model's where the config says so
+    (`base_blend`), then recompute the batch norms' running statistics as plain means
     over PRECISE_BN_BATCHES training batches (dropout off, no SpecAugment) and save them into the
     checkpoint. The running averages training leaves behind follow the last dozen or so batches,
     which moved dev CER by up to 0.012 from one epoch's end to the next (0.176 -> 0.188 with the
-    learning rate at zero). Logged as one more line with "precise_bn"; done once per checkpoint."""
+    learning rate at zero). Logged as one more line with "precise_bn" (and "base_blend"); done once
+    per checkpoint."""
     checkpoint = out / CHECKPOINT
     state = torch.load(checkpoint, weights_only=False, map_location="cpu")
     if state.get("precise_bn") or not _finished(state, config.epochs):
         return
+    blend = config.base_blend if base_weights is not None else 0.0
+    if blend:
+        blend_with_base(model, base_weights, blend)
     device = next(model.parameters()).device
     norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
     momenta = [norm.momentum for norm in norms]
@@ -265,6 +294,8 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
     record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
               "trained_s": round(state["trained_s"], 1), "lr": 0.0,
               "precise_bn": min(PRECISE_BN_BATCHES, len(batches))}
+    if blend:
+        record["base_blend"] = blend
     if dev is not None:
         record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
     _log(out, record)
@@ -296,11 +327,13 @@ def dev_cer(model: ConvCtcModel, dev: FeatureSet, tokens, pad_value: float, conf
 
 
 def training_finished(out: Path, epochs: int) -> bool:
-    """Whether out/checkpoint.pt holds a model trained for all `epochs` (or to its schedule's end)."""
+    """Whether out/checkpoint.pt holds a model trained for all `epochs` (or to its schedule's end)
+    whose batch norms have settled (`settle_batch_norms`): nothing is left to do to it."""
     checkpoint = out / CHECKPOINT
     if not checkpoint.exists():
         return False
-    return _finished(torch.load(checkpoint, weights_only=False, map_location="cpu"), epochs)
+    state = torch.load(checkpoint, weights_only=False, map_location="cpu")
+    return _finished(state, epochs) and bool(state.get("precise_bn"))
 
 
 def _finished(state: dict, epochs: int) -> bool:

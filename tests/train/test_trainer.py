@@ -5,7 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the training extra (torch) is not installed")
 
-from train.trainer import Schedule, TrainConfig, make_batches, pick_device, spec_augment  # noqa: E402
+from train.trainer import (Schedule, TrainConfig, blend_with_base, make_batches, pick_device,  # noqa: E402
+                           spec_augment)
 
 
 def test_spec_augment_masks_only_inside_drawn_spans_and_fills_the_mean():
@@ -54,3 +55,20 @@ def test_device_choice():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="no GPU"):
             pick_device("cuda")
+
+
+def test_blending_with_the_base_interpolates_every_parameter_and_leaves_buffers_alone():
+    model = torch.nn.Sequential(torch.nn.Conv1d(3, 4, 1), torch.nn.BatchNorm1d(4))
+    base = {name: torch.randn_like(weight) for name, weight in model.named_parameters()}
+    tuned = {name: weight.detach().clone() for name, weight in model.named_parameters()}
+    model[1].running_mean.fill_(2.0)
+    blend_with_base(model, base, 0.25)
+    for name, weight in model.named_parameters():
+        assert torch.allclose(weight, 0.25 * base[name] + 0.75 * tuned[name])
+    assert torch.all(model[1].running_mean == 2.0)
+
+
+def test_a_base_of_another_shape_is_refused_naming_the_weight():
+    model = torch.nn.Conv1d(3, 4, 1)
+    with pytest.raises(ValueError, match="base weight weight has shape \\(4, 2, 1\\)"):
+        blend_with_base(model, {"weight": torch.zeros(4, 2, 1), "bias": torch.zeros(4)}, 0.5)
