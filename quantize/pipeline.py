@@ -89,7 +89,10 @@ def quantize_bundle(source: Path, out: Path, options: QuantizeOptions,
         context = _context(source, options)
         paths = write_report(measurements, selection, work / REPORT_DIR, context)
         update_card(work / CARD, card_section(measurements, selection, context))
-        shipped = _shipped(variants, selection.chosen, options.ship)
+        try:
+            shipped = _shipped(variants, selection.chosen, options.ship)
+        except EarshotError as refused:  # measured for minutes: the report outlives the refusal
+            raise EarshotError(f"{refused} (the measurements are in {_keep_report(work / REPORT_DIR, out)})") from None
         for v in variants:
             if v.name not in shipped:
                 (work / v.file).unlink()
@@ -124,6 +127,17 @@ def _shipped(variants: Sequence[Variant], chosen: str, ship: Sequence[str]) -> s
     if chosen not in ship:
         raise EarshotError(f"--ship leaves out {chosen}, the variant the rule chose as the default; add --ship {chosen}")
     return set(ship)
+
+
+def _keep_report(report: Path, out: Path) -> Path:
+    """Move a refused run's report folder next to `out`, never over an earlier one."""
+    target = out.parent / f"{out.name}.quantize-report"
+    number = 1
+    while target.exists():
+        number += 1
+        target = out.parent / f"{out.name}.quantize-report-{number}"
+    shutil.move(report, target)
+    return target
 
 
 def _copy_source(bundle, work: Path) -> None:

@@ -101,9 +101,12 @@ def test_ship_keeps_only_the_named_networks_and_never_drops_the_default(tiny_bun
         assert meta["quantization"]["default"] == "onnx"
         assert set(meta["networks"]) == {"onnx"} and not (out / "model.int8.onnx").exists()
         assert meta["quantization"]["variants"]["onnx-int8"]["shipped"] is False
-    else:  # the rule chose int8: leaving it out is refused and nothing is written
+    else:  # the rule chose int8: leaving it out is refused, no bundle is written, the measurements are kept
         assert code == 2
-        assert "leaves out onnx-int8" in capsys.readouterr().err
+        kept = tmp_path / "o.quantize-report"
+        assert f"leaves out onnx-int8, the variant the rule chose as the default; add --ship onnx-int8 " \
+               f"(the measurements are in {kept})" in capsys.readouterr().err
+        assert (kept / "report.md").is_file()
         assert not out.exists() and not list(tmp_path.glob(".*.partial"))
 
 
@@ -113,3 +116,20 @@ def test_ship_of_a_tflite_variant_without_tflite_is_refused_at_once(tiny_bundle,
                  "--no-tflite", "--ship", "tflite-int8"])
     assert code == 2
     assert "--no-tflite" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_refused_ship_keeps_the_measurements_next_to_the_output(tiny_bundle, calibration_manifest, eval_manifest,
+                                                                  tmp_path, capsys):
+    """Shipping only one of the two variants: whichever the rule did not choose is refused, after
+    the measurements; the report survives the refusal."""
+    codes = {}
+    for variant in ("onnx", "onnx-int8"):
+        codes[variant] = main(["quantize", str(tiny_bundle), "--calibration", str(calibration_manifest),
+                               "--out", str(tmp_path / variant), "--eval", f"real:{eval_manifest}", "--method", "minmax",
+                               "--calibration-utterances", "8", "--no-rss", "--no-tflite", "--ship", variant])
+    assert sorted(codes.values()) == [0, 2]
+    refused = next(variant for variant, code in codes.items() if code == 2)
+    kept = tmp_path / f"{refused}.quantize-report"
+    assert f"(the measurements are in {kept})" in capsys.readouterr().err
+    assert (kept / "report.md").is_file() and not (tmp_path / refused).exists()
