@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild a model from its recipe, all the way to the int8 bundle a device runs:
 #
-#     bash scripts/rebuild_model.sh [RECIPE [WORK [OUT [SETS]]]]
+#     bash scripts/rebuild_model.sh [RECIPE [WORK [OUT [SETS [QUANTIZE OPTION ...]]]]]
 #
 # (defaults: train/recipes/default.json, runs/default, edge/models/default, data/eval; run with the
 # package installed, `pip install -e '.[test]'`, and the TTS voices of scripts/install_tts.sh).
@@ -11,6 +11,7 @@
 #   3. earshot quantize: static int8 ONNX and TFLite, calibrated on 1,000 training-side utterances
 #      and checked against fp32 on the evaluation sets, keeping only the int8 networks (so the
 #      bundle stays under 10 MB) in WORK/int8, which then replaces OUT (a model bundle, or nothing);
+#      options after SETS go to earshot quantize as they are (e.g. --keep-fp32 first --keep-fp32 last);
 #   4. for the shipped model (OUT edge/models/default), scripts/eval_shipped.sh: every evaluation
 #      set into docs/eval and the model card's Evaluation section.
 set -euo pipefail
@@ -19,6 +20,7 @@ recipe="${1:-train/recipes/default.json}"
 work="${2:-runs/default}"
 out="${3:-edge/models/default}"
 sets="${4:-data/eval}"
+shift $(( $# < 4 ? $# : 4 ))
 if [ -e "$out" ] && [ ! -f "$out/bundle.json" ]; then
     echo "rebuild_model.sh: $out exists and is not a model bundle; refusing to replace it" >&2
     exit 2
@@ -30,7 +32,7 @@ earshot quantize "$work/fp32" --calibration ../shared/train/speech_commands/mani
     --calibration ../shared/train/ljspeech/manifest.jsonl --calibration-utterances 1000 \
     --ship onnx-int8 --ship tflite-int8 --out "$work/int8" \
     --eval "$sets/synth_eval_clean/manifest.jsonl" --eval "$sets/synth_eval_noisy/manifest.jsonl" \
-    --eval ../shared/eval/public/manifest.jsonl --eval ../shared/eval/digits/manifest.jsonl
+    --eval ../shared/eval/public/manifest.jsonl --eval ../shared/eval/digits/manifest.jsonl "$@"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -r "$work/int8" "$out"
