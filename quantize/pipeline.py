@@ -98,6 +98,9 @@ def quantize_bundle(source: Path, out: Path, options: QuantizeOptions,
                 (work / v.file).unlink()
         networks = {(v.name if selection.verdict(v.name).eligible else v.name + REJECTED_SUFFIX): v.file
                     for v in variants if v.name in shipped}
+        for runtime in runtimes_left_without_network(variants, shipped, selection):
+            progress(f"warning: every {runtime} network shipped missed the accuracy budget, so the bundle has "
+                     f"none that `--runtime {runtime}` can run; add --ship {runtime} to keep its fp32 network")
         _write_networks(work, networks, {
             "default": selection.chosen, "rule": selection.rule.describe(),
             "unchecked": list(selection.unchecked), "report": f"{REPORT_DIR}/{REPORT_MD}",
@@ -127,6 +130,15 @@ def _shipped(variants: Sequence[Variant], chosen: str, ship: Sequence[str]) -> s
     if chosen not in ship:
         raise EarshotError(f"--ship leaves out {chosen}, the variant the rule chose as the default; add --ship {chosen}")
     return set(ship)
+
+
+def runtimes_left_without_network(variants: Sequence[Variant], shipped: set[str], selection: Selection) -> list[str]:
+    """The runtimes whose shipped variants were all rejected: the bundle keeps their files under
+    "<name>-rejected", which `Bundle.pick_variant` never picks, so that runtime has nothing to run."""
+    runtimes = {v.runtime for v in variants if v.name in shipped}
+    return sorted(runtime for runtime in runtimes
+                  if not any(v.runtime == runtime and v.name in shipped and selection.verdict(v.name).eligible
+                             for v in variants))
 
 
 def _keep_report(report: Path, out: Path) -> Path:

@@ -8,6 +8,10 @@ conditions the device meets. Decoder tuning (train/tune_decoder.py) uses the sam
   as in clips trimmed around the words (the FSDD digits). TTS output and the 1-s Speech Commands
   clips carry silence at their edges, so without these copies neither decoder tuning nor the
   calibration would see a clip cut tight (where the recognizer's edge silence does its work).
+- Shifted voice: each synthetic dev utterance with its pitch and formants moved further than
+  training's augmentation moves them, a voice the network never heard. Dev's synthetic speech
+  comes from the training voices, on which a network is surer than on anyone else's: calibrated
+  without these copies, a fine-tune was over-confident on held-out voices and real speech.
 
 Copies are written once under a work folder (16 kHz PCM) and reused; each depends only on the
 seed and the source file's last three path components (e.g. wav/<voice>/<index>_<hash>.wav), not
@@ -25,7 +29,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from edge.audio import TARGET_RATE, read_audio
-from train.augment import Augmenter, cut_tight
+from train.augment import Augmenter, cut_tight, pitch_shift
 from train.corpus import Utterance
 
 
@@ -36,6 +40,27 @@ def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augme
         return np.clip(augmenter(read_audio(utterance.audio).samples, rng), -1.0, 1.0)
 
     return _copies(utterances, folder, f"{seed}:", "augmented", augmented, desc="calibration copies")
+
+
+# A voice the network never heard, made from a synthetic dev utterance: its pitch and formants moved
+# together by more semitones than training's augmentation moves them (augment.Augmenter's
+# pitch_range_semitones, +-2) and VTLP (+-10%, about 1.7 semitones) reach.
+SHIFTED_VOICE_SEMITONES = (2.5, 4.0)
+
+
+def shifted_voice_copies(utterances: list[Utterance], folder: Path, seed: int) -> list[Utterance]:
+    """A copy of each synthetic utterance (a voice the network trained on) with its pitch and
+    formants shifted up or down by SHIFTED_VOICE_SEMITONES, as a voice the network never heard,
+    written as folder/<hash>.wav and tagged condition=shifted; real speech gets none (its speakers
+    are already unheard)."""
+    def shifted(utterance: Utterance, key: str) -> np.ndarray | None:
+        if not utterance.tags.get("engine"):
+            return None
+        rng = np.random.default_rng([seed, int(key, 16) % 2**32])
+        semitones = rng.uniform(*SHIFTED_VOICE_SEMITONES) * rng.choice((-1.0, 1.0))
+        return np.clip(pitch_shift(read_audio(utterance.audio).samples, semitones), -1.0, 1.0)
+
+    return _copies(utterances, folder, f"shifted:{seed}:", "shifted", shifted, desc="shifted-voice copies")
 
 
 MIN_TRIMMED_S = 0.05  # a clip with less silence than this at its edges is already cut tight

@@ -105,7 +105,8 @@ def _decoding(meta: dict) -> list[str]:
     return ["## Decoding", "",
             f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, chosen among "
             f"{len(tuning.get('settings', []))} settings on {tuning.get('utterances', 0)} dev utterances (each dev "
-            "clip as recorded, an augmented copy and, where it has edge silence, a copy cut tight)"
+            "clip as recorded, an augmented copy, where it has edge silence a copy cut tight, and where it is "
+            "synthetic a copy in a shifted voice)"
             + (f"; dev WER, averaged over condition and source groups, {best['wer']:.4f}." if best else ".")]
 
 

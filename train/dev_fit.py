@@ -19,12 +19,14 @@ from train.recipe import Recipe
 
 def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
     """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
-    calibration (train/calibration_set.py): "augmented" (noisy, band-limited) and "tight" (cut tight)."""
+    calibration (train/calibration_set.py): "augmented" (noisy, band-limited), "tight" (cut tight) and
+    "shifted" (the synthetic ones in voices the network never heard)."""
     from train.augment import Augmenter
-    from train.calibration_set import augmented_copies, tight_copies
+    from train.calibration_set import augmented_copies, shifted_voice_copies, tight_copies
 
     return {"augmented": augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed),
-            "tight": tight_copies(data.dev, folder / "tight")}
+            "tight": tight_copies(data.dev, folder / "tight"),
+            "shifted": shifted_voice_copies(data.dev, folder / "shifted", recipe.seed)}
 
 
 def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True,

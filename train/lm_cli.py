@@ -200,7 +200,8 @@ def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
              f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]
     if "refit" in record:
         refit = record["refit"]
-        copies = " and ".join(f"{count} {condition}" for condition, count in refit["copies"].items())
+        counts = [f"{count} {condition}" for condition, count in refit["copies"].items()]
+        copies = " and ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 1 else counts)
         fitted = ("Decoder settings, confidence calibration and drift profile were" if refit["decoder_tuned"]
                   else "The confidence calibration and drift profile were")
         lines.append(f"{fitted} fitted again with the new LM on the recipe's dev set, as `earshot train` fits them: "

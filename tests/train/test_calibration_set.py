@@ -6,7 +6,7 @@ import numpy as np
 import soundfile as sf
 
 from train.augment import Augmenter
-from train.calibration_set import augmented_copies, tight_copies
+from train.calibration_set import SHIFTED_VOICE_SEMITONES, augmented_copies, shifted_voice_copies, tight_copies
 from train.corpus import Utterance
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "weather_in_paris.wav"
@@ -60,3 +60,24 @@ def test_a_copy_does_not_depend_on_where_the_corpus_lies(tmp_path):
         (copy,) = augmented_copies([source], tmp_path / place / "copies", augmenter, seed=3)
         copies.append(sf.read(copy.audio)[0])
     assert np.array_equal(*copies)
+
+
+def test_shifted_voice_copies_move_a_synthetic_voice_and_leave_real_speech_alone(tmp_path):
+    rate = 16000
+    t = np.arange(rate) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    audio = tmp_path / "wav" / "flite-slt" / "000001_abcd.wav"
+    audio.parent.mkdir(parents=True)
+    sf.write(audio, tone, rate, subtype="PCM_16")
+    synthetic = Utterance(audio, "a", 1.0, "flite-slt", "flite-slt", {"set": "dev", "engine": "flite"})
+    real = Utterance(EXAMPLE, "what's the weather in paris tomorrow", 2.8, "s", "s", {"set": "dev"})
+    (copy,) = shifted_voice_copies([synthetic, real], tmp_path / "shifted", seed=3)
+    assert copy.tags == {"set": "dev", "engine": "flite", "condition": "shifted"} and copy.text == "a"
+    shifted = sf.read(copy.audio)[0]
+    assert len(shifted) == len(tone), "the duration is kept"
+    peak_hz = np.argmax(np.abs(np.fft.rfft(shifted))) * rate / len(shifted)
+    semitones = 12 * np.log2(peak_hz / 440)
+    least, most = SHIFTED_VOICE_SEMITONES
+    assert least - 0.2 <= abs(semitones) <= most + 0.2, f"moved {semitones:+.1f} semitones, not out of training's reach"
+    (again,) = shifted_voice_copies([synthetic], tmp_path / "elsewhere", seed=3)
+    assert np.array_equal(sf.read(again.audio)[0], shifted), "the same seed gives the same voice"
