@@ -40,12 +40,14 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
         assert (out / name).is_file(), name
     synthetic = [json.loads(line) for line in (tmp_path / "work" / "synth_train" / "manifest.jsonl").open()]
     assert len(synthetic) == 8 and all(row["text"] for row in synthetic)
-    # The decoder was tuned on the calibration set (the dev utterances as recorded, augmented and
-    # cut tight), and the recognizer starts from its settings.
+    # The decoder was tuned on the calibration set (the dev utterances as recorded, augmented, cut
+    # tight and, the synthetic ones, in a shifted voice), and the recognizer starts from its settings.
     meta = json.loads((out / "bundle.json").read_text())
     dev = meta["dev_results"]
     assert dev["calibration_utterances"] == meta["decoder_tuning"]["utterances"]
-    assert dev["calibration_utterances"] == dev["utterances"] + dev["augmented_utterances"] + dev["tight_utterances"]
+    assert dev["calibration_utterances"] == (dev["utterances"] + dev["augmented_utterances"] + dev["tight_utterances"]
+                                             + dev["shifted_utterances"])
+    assert 0 < dev["shifted_utterances"] < dev["utterances"]  # synthetic dev speech only, not Speech Commands
     assert dev["augmented_utterances"] == dev["utterances"]
     assert dev["tight_utterances"] > 0  # Speech Commands clips have silence at their edges
     assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
