@@ -135,10 +135,9 @@ def _shipped(variants: Sequence[Variant], chosen: str, ship: Sequence[str]) -> s
 def runtimes_left_without_network(variants: Sequence[Variant], shipped: set[str], selection: Selection) -> list[str]:
     """The runtimes whose shipped variants were all rejected: the bundle keeps their files under
     "<name>-rejected", which `Bundle.pick_variant` never picks, so that runtime has nothing to run."""
-    runtimes = {v.runtime for v in variants if v.name in shipped}
-    return sorted(runtime for runtime in runtimes
-                  if not any(v.runtime == runtime and v.name in shipped and selection.verdict(v.name).eligible
-                             for v in variants))
+    kept = [v for v in variants if v.name in shipped]
+    runnable = {v.runtime for v in kept if selection.verdict(v.name).eligible}
+    return sorted({v.runtime for v in kept} - runnable)
 
 
 def _keep_report(report: Path, out: Path) -> Path:

@@ -36,8 +36,7 @@ from train.corpus import Utterance
 def augmented_copies(utterances: list[Utterance], folder: Path, augmenter: Augmenter, seed: int) -> list[Utterance]:
     """One augmented copy of each utterance, written as folder/<hash>.wav; tagged condition=augmented."""
     def augmented(utterance: Utterance, key: str) -> np.ndarray:
-        rng = np.random.default_rng([seed, int(key, 16) % 2**32])
-        return np.clip(augmenter(read_audio(utterance.audio).samples, rng), -1.0, 1.0)
+        return np.clip(augmenter(read_audio(utterance.audio).samples, _copy_rng(seed, key)), -1.0, 1.0)
 
     return _copies(utterances, folder, f"{seed}:", "augmented", augmented, desc="calibration copies")
 
@@ -54,9 +53,9 @@ def shifted_voice_copies(utterances: list[Utterance], folder: Path, seed: int) -
     written as folder/<hash>.wav and tagged condition=shifted; real speech gets none (its speakers
     are already unheard)."""
     def shifted(utterance: Utterance, key: str) -> np.ndarray | None:
-        if not utterance.tags.get("engine"):
+        if not is_synthetic(utterance):
             return None
-        rng = np.random.default_rng([seed, int(key, 16) % 2**32])
+        rng = _copy_rng(seed, key)
         semitones = rng.uniform(*SHIFTED_VOICE_SEMITONES) * rng.choice((-1.0, 1.0))
         return np.clip(pitch_shift(read_audio(utterance.audio).samples, semitones), -1.0, 1.0)
 
@@ -107,5 +106,15 @@ def portable_name(audio: Path) -> str:
 def condition_group(utterance: Utterance) -> str:
     """The calibration-set group of an utterance: its condition (recorded, augmented, tight) and
     source (real speech or synthetic), e.g. "tight/real"; decoder tuning averages over these."""
-    source = "synthetic" if utterance.tags.get("engine") else "real"
+    source = "synthetic" if is_synthetic(utterance) else "real"
     return f"{utterance.tags.get('condition', 'recorded')}/{source}"
+
+
+def is_synthetic(utterance: Utterance) -> bool:
+    """Whether a TTS engine spoke the utterance (train/synth.py tags it with its engine)."""
+    return bool(utterance.tags.get("engine"))
+
+
+def _copy_rng(seed: int, key: str) -> np.random.Generator:
+    """The random draws of one copy: they depend only on the seed and the copy's key."""
+    return np.random.default_rng([seed, int(key, 16) % 2**32])
