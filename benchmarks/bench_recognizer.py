@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -16,11 +17,11 @@ needs_default_model = pytest.mark.skipif(not (SHIPPED / "bundle.json").exists(),
 def shipped_recognizers():
     from edge.recognizer import Recognizer
 
-    return {beam: Recognizer.load(SHIPPED, threads=1, beam=beam) for beam in (1, 8)}
+    return {beam: Recognizer.load(SHIPPED, threads=1, beam=beam) for beam in (1, 8, 128)}
 
 
 @needs_default_model
-@pytest.mark.parametrize("beam", [1, 8])
+@pytest.mark.parametrize("beam", [1, 8, 128])
 @pytest.mark.benchmark(group="end-to-end-10s")
 def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, beam):
     result = benchmark(shipped_recognizers[beam].transcribe, ten_seconds_of_speech)
@@ -29,19 +30,33 @@ def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, b
                                 decode_ms=result.timings.decode_ms, feature_ms=result.timings.feature_ms)
 
 
-@needs_default_model
-@pytest.mark.parametrize("stage", ["model", "decode"])
-@pytest.mark.benchmark(group="model-vs-decode-10s")
-def test_model_and_beam8_lm_decoding_of_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, stage):
-    """The shipped model's own time and decoding its real posteriors (beam 8, LM), side by side."""
+@pytest.fixture(scope="module")
+def shipped_log_probs(shipped_recognizers, ten_seconds_of_speech):
+    """The shipped network's input features and log-probabilities for 10 s of speech."""
     recognizer = shipped_recognizers[8]
     feats = recognizer.features(ten_seconds_of_speech)
-    log_probs = recognizer.run_model(feats)
-    if stage == "model":
-        assert benchmark(recognizer.run_model, feats).shape == log_probs.shape
-    else:
-        assert recognizer.decoder.options.beam == 8 and recognizer.decoder.lm is not None
-        benchmark(recognizer.decoder.decode, log_probs)
+    return feats, recognizer.run_model(feats)
+
+
+@needs_default_model
+@pytest.mark.benchmark(group="model-vs-decode-10s")
+def test_model_on_10s(benchmark, shipped_recognizers, shipped_log_probs):
+    """The shipped network's own time, to set the decoding times below against."""
+    feats, log_probs = shipped_log_probs
+    assert benchmark(shipped_recognizers[8].run_model, feats).shape == log_probs.shape
+
+
+@needs_default_model
+@pytest.mark.parametrize("beam", [8, 32, 64, 128, 256])
+@pytest.mark.benchmark(group="model-vs-decode-10s")
+def test_lm_decoding_of_10s_by_beam(benchmark, shipped_recognizers, shipped_log_probs, beam):
+    """Decoding the shipped network's real posteriors with its LM and decoder settings, by beam width."""
+    from edge.decoding.decoder import CtcDecoder
+
+    recognizer = shipped_recognizers[8]
+    decoder = CtcDecoder.from_bundle(recognizer.bundle, replace(recognizer.options.decoder, beam=beam))
+    assert decoder.lm is not None
+    assert benchmark(decoder.decode, shipped_log_probs[1]).text
 
 
 @needs_default_model

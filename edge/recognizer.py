@@ -180,7 +180,7 @@ class Recognizer:
             confidence=float(weakest.confidence),
             raw_confidence=float(weakest.raw_confidence),
             features=weakest.features.as_dict(),
-            alternatives=tuple(text for text, _ in spoken[0].nbest) if len(spoken) == 1 else (),
+            alternatives=tuple(text for text, _ in spoken[0].nbest[:MAX_ALTERNATIVES]) if len(spoken) == 1 else (),
             words=words,
             segments=segments,
             timings=timings,
@@ -195,6 +195,7 @@ class Recognizer:
 
 
 _FRONT_END = FrontEndConfig()
+MAX_ALTERNATIVES = 8  # n-best texts a Transcript carries (the beam keeps up to its width)
 _MIN_FRAMES = 16  # the conv stack needs a few frames; pad very short windows with silence
 EDGE_FLOOR_PERCENTILE = 20.0  # of each mel bin over a window: its background level
 SILENCE_BELOW_PEAK_DB = 35.0  # a frame this far below the window's loudest is silence

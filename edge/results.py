@@ -53,7 +53,7 @@ class Transcript:
     source: str = "edge"
     raw_confidence: float = 0.0  # before calibration
     features: dict | None = None  # what the confidence was computed from (edge/confidence.py)
-    alternatives: tuple[str, ...] = ()  # n-best texts, best first
+    alternatives: tuple[str, ...] = ()  # n-best texts, best first (at most recognizer.MAX_ALTERNATIVES)
 
     def to_dict(self) -> dict:
         data = asdict(self)

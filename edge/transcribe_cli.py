@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", metavar="BUNDLE", help="model bundle folder (default: the shipped model)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="onnx", help="model runtime (default: onnx)")
     parser.add_argument("--threads", type=positive_int, default=1, help="inference threads (default: 1)")
-    parser.add_argument("--beam", type=positive_int, default=8, help="beam width; 1 = greedy (default: 8)")
+    parser.add_argument("--beam", type=positive_int,
+                        help="beam width; 1 = greedy (default: the bundle's, as its decoder was tuned)")
     parser.add_argument("--hotword", action="append", default=[], metavar="PHRASE[:BOOST]",
                         help="phrase to favour while decoding (repeatable), with an optional boost in nats per "
                              f"letter (default {DEFAULT_HOTWORD_BOOST:g}), e.g. --hotword 'kitchen lights:1.5'")
@@ -38,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from edge.audio import read_audio
     from edge.recognizer import Recognizer
 
-    recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads, beam=args.beam,
-                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword))
+    recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads,
+                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword),
+                                 **({"beam": args.beam} if args.beam is not None else {}))
     failures = 0
     files = tqdm(args.files, desc="transcribing", unit="file", file=sys.stderr,
                  disable=len(args.files) < 2, leave=False)

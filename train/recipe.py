@@ -235,14 +235,15 @@ DECODER_SETTINGS = ("lm_weight", "word_bonus", "oov_penalty")
 
 
 def _decoder(value) -> dict | None:
-    """A recipe's fixed decoder settings, checked as edge's DecoderOptions checks them."""
-    from edge.decoding.options import DecoderOptions
+    """A recipe's fixed decoder settings, checked as edge's DecoderOptions checks them; the beam
+    width is optional (edge.decoding.options.DEFAULT_BEAM when not given)."""
+    from edge.decoding.options import DEFAULT_BEAM, DecoderOptions
 
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only), or null to tune them")
-    unknown = sorted(set(value) - {*DECODER_SETTINGS, "lexicon_only"})
+        raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only, beam), or null to tune them")
+    unknown = sorted(set(value) - {*DECODER_SETTINGS, "lexicon_only", "beam"})
     missing = [key for key in DECODER_SETTINGS if key not in value]
     if unknown or missing:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}")
@@ -250,7 +251,8 @@ def _decoder(value) -> dict | None:
         raise ValueError(f"{', '.join(DECODER_SETTINGS)} are numbers")
     if not isinstance(value.get("lexicon_only", False), bool):
         raise ValueError("lexicon_only is true or false")
-    settings = {**{key: float(value[key]) for key in DECODER_SETTINGS}, "lexicon_only": value.get("lexicon_only", False)}
+    settings = {**{key: float(value[key]) for key in DECODER_SETTINGS}, "lexicon_only": value.get("lexicon_only", False),
+                "beam": value.get("beam", DEFAULT_BEAM)}
     DecoderOptions(**settings)
     return settings
 

@@ -9,9 +9,10 @@ The score of a setting is its dev WER, pooled within each group of utterances (`
 calibration set's condition and source: train/calibration_set.py) and averaged over the groups, so
 a hundred single-word clips cut tight count as much as five hundred synthetic sentences. The
 winner has the lowest score (ties to the smaller LM weight, then OOV penalty); it goes into
-bundle.json's "decoder" section, which the recognizer uses as its defaults. Then the winner is
-tried once more with the beam restricted to the lexicon's words (lexicon_only), which is kept
-when it lowers the score further.
+bundle.json's "decoder" section, which the recognizer uses as its defaults, with the beam width it
+was chosen at (the recognizer's: edge.decoding.options.DEFAULT_BEAM unless the bundle names one).
+Then the winner is tried once more with the beam restricted to the lexicon's words (lexicon_only),
+which is kept when it lowers the score further.
 
 The edge silence (RecognizerOptions.edge_silence_s) is not tuned here: dev could not choose it.
 Tuned on this dev set (0.1, 0.25, 0.5 or 0.75 s) it picked 0.1 s, and that was worse on every
@@ -37,9 +38,11 @@ OOV_PENALTIES = (0.0, 2.0, 5.0, 10.0, 20.0)
 DECODER_KEYS = ("lm_weight", "word_bonus", "oov_penalty", "lexicon_only")
 
 
-def tune(recognizer, utterances, beam: int = 8, group=None) -> tuple[dict, list[dict]]:
-    """The best decoder settings (DECODER_KEYS) on `utterances`, and every setting's score: its dev
-    WER averaged over the groups `group(utterance)` names (one group when None)."""
+def tune(recognizer, utterances, beam: int | None = None, group=None) -> tuple[dict, list[dict]]:
+    """The best decoder settings (DECODER_KEYS, and the beam width they were tuned at: `beam`, or
+    the recognizer's) on `utterances`, and every setting's score: its dev WER averaged over the
+    groups `group(utterance)` names (one group when None)."""
+    beam = beam or recognizer.options.decoder.beam
     groups = [group(u) if group else "all" for u in utterances]
     cached = [(recognizer.window_log_probs(read_audio(u.audio).samples), normalize_text(u.text))
               for u in tqdm(utterances, desc="dev log-probs", unit="utt")]
@@ -54,7 +57,7 @@ def tune(recognizer, utterances, beam: int = 8, group=None) -> tuple[dict, list[
         constrained["wer"] = _dev_wer(recognizer.bundle, cached, groups, beam, constrained)
         table.append(constrained)
         best = min((best, constrained), key=lambda row: row["wer"])
-    return {k: best[k] for k in DECODER_KEYS}, table
+    return {**{k: best[k] for k in DECODER_KEYS}, "beam": beam}, table
 
 
 def _dev_wer(bundle, cached: list, groups: list[str], beam: int, settings: dict) -> float:

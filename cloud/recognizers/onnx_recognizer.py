@@ -17,13 +17,15 @@ class OnnxBundleRecognizer:
 
     name = "onnx"
 
-    def __init__(self, bundle: str | os.PathLike, threads: int = 1, beam: int = 8) -> None:
+    def __init__(self, bundle: str | os.PathLike, threads: int = 1, beam: int | None = None) -> None:
+        """`beam`: the decoder's beam width (default: the bundle's own, as its decoder was tuned)."""
         try:
             from edge.recognizer import Recognizer
         except ImportError as exc:
             raise EarshotError(f"the ONNX bundle recognizer needs edge.recognizer ({exc})") from None
         try:
-            self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads, beam=beam)
+            self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads,
+                                               **({"beam": beam} if beam is not None else {}))
         except ValueError as exc:  # options the bundle's decoder refuses
             raise EarshotError(f"{bundle}: {exc}") from None
 

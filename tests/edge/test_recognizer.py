@@ -25,6 +25,16 @@ def test_transcribe_returns_a_complete_result(recognizer, speech_samples):
     assert result.text == " ".join(w.word for w in result.words)
 
 
+def test_a_wide_beam_hands_on_only_the_likeliest_alternatives(tiny_bundle, speech_samples):
+    from edge.recognizer import MAX_ALTERNATIVES
+
+    wide = Recognizer.load(tiny_bundle, beam=64)
+    nbest = wide.decoder.decode(wide.window_log_probs(speech_samples)).nbest
+    result = wide.transcribe(speech_samples)
+    assert len(nbest) > MAX_ALTERNATIVES  # a random network leaves the beam full of rivals
+    assert result.alternatives == tuple(text for text, _ in nbest[:MAX_ALTERNATIVES])
+
+
 def test_long_audio_is_cut_at_vad_segments_not_sent_whole(recognizer, speech_samples):
     gap = np.zeros(16000 * 2, np.float32)
     long_clip = np.concatenate([speech_samples, gap] * 9)  # ~43 s, longer than max_window_s
@@ -71,6 +81,19 @@ def test_a_bundle_trained_with_another_front_end_is_refused(tiny_bundle, tmp_pat
     (copy / "bundle.json").write_text(json.dumps(meta))
     with pytest.raises(BundleError, match="n_mels=64"):
         Recognizer.load(copy)
+
+
+def test_the_bundles_decoder_section_sets_the_beam_and_a_callers_beam_wins(tiny_bundle, tmp_path):
+    from edge.decoding.options import DEFAULT_BEAM
+
+    copy = tmp_path / "narrow"
+    shutil.copytree(tiny_bundle, copy)
+    meta = json.loads((copy / "bundle.json").read_text())
+    meta["decoder"] = {"lm_weight": 0.5, "word_bonus": 1.0, "beam": 3}
+    (copy / "bundle.json").write_text(json.dumps(meta))
+    assert Recognizer.load(copy).decoder.options.beam == 3
+    assert Recognizer.load(copy, beam=5).decoder.options.beam == 5
+    assert Recognizer.load(tiny_bundle).decoder.options.beam == DEFAULT_BEAM  # it names none
 
 
 def test_edge_silence_out_of_range_is_refused():

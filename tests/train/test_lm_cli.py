@@ -75,6 +75,13 @@ def test_the_shipped_recipes_text_gives_the_shipped_lm_byte_for_byte(tmp_path):
         assert arpa == shipped.read()
 
 
+def test_the_shipped_bundle_decodes_with_the_shipped_recipes_decoder_settings():
+    from train.recipe import Recipe
+
+    recipe = Recipe.load(REPO / "train" / "recipes" / "default.json")
+    assert json.loads((SHIPPED / "bundle.json").read_text())["decoder"] == recipe.decoder
+
+
 @pytest.mark.parametrize("extra, problem", [
     (["--text", "missing.txt"], "missing.txt: no such file"),
     (["--domain-dir", "nowhere"], "nowhere: no such domain folder"),

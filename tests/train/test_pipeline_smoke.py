@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from edge.decoding.options import DEFAULT_BEAM
 from tests.conftest import SHARED
 
 pytest.importorskip("torch", reason="training needs the train extra (torch)")
@@ -51,6 +52,7 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert dev["augmented_utterances"] == dev["utterances"]
     assert dev["tight_utterances"] > 0  # Speech Commands clips have silence at their edges
     assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
+    assert meta["decoder"]["beam"] == DEFAULT_BEAM  # tuned at the beam the recognizer decodes with
     recognizer = Recognizer.load(out, beam=4)
     result = recognizer.transcribe(_first_clip_samples(real))
     assert 0.0 <= result.confidence <= 1.0
@@ -113,7 +115,8 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     assert f"the network of the bundle `{bundle}`" in card and "which was trained on" in card
     meta = json.loads((out / "bundle.json").read_text())
     # the recipe's decoder settings, not tuned ones
-    assert meta["decoder"] == {"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2.0, "lexicon_only": False}
+    assert meta["decoder"] == {"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2.0, "lexicon_only": False,
+                               "beam": DEFAULT_BEAM}
     assert "as the recipe's `decoder` states them" in card
     recorded = meta["base_model"]
     assert recorded["training_data"] == json.loads((bundle / "bundle.json").read_text())["training_data"]

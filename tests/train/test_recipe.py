@@ -111,7 +111,8 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"model": {"channels": 64, "kernels": [3]}}, "model: .*kernels"),
     ({"domain_dirs": "train/domain/broader"}, "domain_dirs: a list of folder names"),
     ({"synthetic": {"utterances": 10, "sed": 3}}, "synthetic: .*sed"),
-    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "beam": 4}}, "decoder: unknown setting\\(s\\) beam"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "bean": 4}}, "decoder: unknown setting\\(s\\) bean"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "beam": 0}}, "decoder: beam must be an integer"),
     ({"decoder": {"lm_weight": 0.5, "word_bonus": 1}}, "decoder: missing oov_penalty"),
     ({"decoder": {"lm_weight": "high", "word_bonus": 1, "oov_penalty": 10}}, "decoder: .*are numbers"),
     ({"decoder": {"lm_weight": -1, "word_bonus": 1, "oov_penalty": 10}}, "decoder: lm_weight must be"),
@@ -139,11 +140,15 @@ def test_an_extending_recipe_can_drop_or_switch_its_parents_base(tmp_path):
 
 
 def test_a_recipe_can_fix_the_decoder_settings_and_an_extending_one_can_tune_them_again(tmp_path):
+    from edge.decoding.options import DEFAULT_BEAM
+
     fixed = {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10}
     (tmp_path / "parent.json").write_text(json.dumps({"name": "p", "decoder": fixed}))
     (tmp_path / "tuned.json").write_text(json.dumps({"extends": "parent.json", "decoder": None}))
     assert Recipe.load(tmp_path / "parent.json").decoder == {"lm_weight": 0.5, "word_bonus": 1.0, "oov_penalty": 10.0,
-                                                            "lexicon_only": False}
+                                                            "lexicon_only": False, "beam": DEFAULT_BEAM}
     assert Recipe.load(tmp_path / "tuned.json").decoder is None
+    (tmp_path / "narrow.json").write_text(json.dumps({"name": "n", "decoder": {**fixed, "beam": 16}}))
+    assert Recipe.load(tmp_path / "narrow.json").decoder["beam"] == 16
     assert Recipe.load(RECIPES[0].parent / "broader_catalog.json").decoder is None
-    assert Recipe.load(RECIPES[0].parent / "default.json").decoder["word_bonus"] == 1.0
+    assert Recipe.load(RECIPES[0].parent / "default.json").decoder["beam"] == 128

@@ -16,7 +16,7 @@ def test_tuning_picks_a_setting_from_the_grid_and_records_every_score(tiny_bundl
     best, table = tune(Recognizer.load(tiny_bundle), read_manifest(manifest)[:3], beam=2, group=lambda u: u.speaker)
     # Without an LM there is no lexicon to restrict the beam to, so only the grid is tried.
     assert len(table) == len(LM_WEIGHTS) * len(WORD_BONUSES) * len(OOV_PENALTIES)
-    assert set(best) == set(DECODER_KEYS)
+    assert set(best) == {*DECODER_KEYS, "beam"} and best["beam"] == 2
     assert best["lm_weight"] in LM_WEIGHTS and best["lexicon_only"] is False
     assert all(0.0 <= row["wer"] for row in table)
     json.dumps(table)
