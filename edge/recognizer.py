@@ -81,12 +81,13 @@ class Recognizer:
         """Load a bundle folder (default: the shipped model).
 
         Settings start from those the bundle was tuned for (RecognizerOptions.for_bundle); `overrides`
-        are RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's.
+        are RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's
+        (None keeps the bundle's).
         """
         bundle = load_bundle(bundle_path or default_bundle_path())
         if options is None:
             options = RecognizerOptions.for_bundle(bundle)
-        decoder_fields = {k: overrides.pop(k) for k in ("beam", "hotwords") if k in overrides}
+        decoder_fields = {k: v for k in ("beam", "hotwords") if (v := overrides.pop(k, None)) is not None}
         if decoder_fields:
             overrides["decoder"] = replace(options.decoder, **decoder_fields)
         options = replace(options, **overrides)

@@ -39,9 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from edge.audio import read_audio
     from edge.recognizer import Recognizer
 
-    recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads,
-                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword),
-                                 **({"beam": args.beam} if args.beam is not None else {}))
+    recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads, beam=args.beam,
+                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword))
     failures = 0
     files = tqdm(args.files, desc="transcribing", unit="file", file=sys.stderr,
                  disable=len(args.files) < 2, leave=False)

@@ -24,8 +24,7 @@ class OnnxBundleRecognizer:
         except ImportError as exc:
             raise EarshotError(f"the ONNX bundle recognizer needs edge.recognizer ({exc})") from None
         try:
-            self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads,
-                                               **({"beam": beam} if beam is not None else {}))
+            self._recognizer = Recognizer.load(bundle, runtime="onnx", threads=threads, beam=beam)
         except ValueError as exc:  # options the bundle's decoder refuses
             raise EarshotError(f"{bundle}: {exc}") from None
 
