@@ -20,11 +20,16 @@ from train.recipe import Recipe
 def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
     """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
     calibration (train/calibration_set.py): "augmented" (noisy, band-limited), "tight" (cut tight) and
-    "shifted" (the synthetic ones in voices the network never heard)."""
-    from train.augment import Augmenter
+    "shifted" (the synthetic ones in voices the network never heard). The augmented copies' babble
+    comes from the dev utterances (the same set whichever command fits), in a folder of its own,
+    since copies once made are reused."""
+    from train.babble import BABBLE_POOL_KEY, recipe_augmenter
     from train.calibration_set import augmented_copies, shifted_voice_copies, tight_copies
 
-    return {"augmented": augmented_copies(data.dev, folder, Augmenter(**recipe.augment), recipe.seed),
+    augmenter = recipe_augmenter(recipe.augment, (u.audio for u in data.dev), recipe.seed)
+    babble = int(recipe.augment.get(BABBLE_POOL_KEY, 0))
+    augmented_folder = folder / f"babble{babble}" if babble else folder
+    return {"augmented": augmented_copies(data.dev, augmented_folder, augmenter, recipe.seed),
             "tight": tight_copies(data.dev, folder / "tight"),
             "shifted": shifted_voice_copies(data.dev, folder / "shifted", recipe.seed)}
 

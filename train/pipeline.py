@@ -51,7 +51,7 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     work/<base.work>, which may already hold it); a base bundle's network is read back from ONNX.
     """
     from train import tokens
-    from train.augment import Augmenter
+    from train.babble import recipe_augmenter
     from train.domain import load_catalog
     from train.trainer import load_trained, train, training_finished
 
@@ -70,8 +70,8 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
         # e.g. trained on a GPU machine: no training features needed here
         return load_trained(work / "model"), data, dev_feats, (synthetic_manifest, *extra_manifests)
     init = None if recipe.base is None else _base_model(recipe, work, synthetic_manifest, dev_feats)
-    train_feats = _features(data.train, work / "features" / "train", Augmenter(**recipe.augment), recipe.workers,
-                            recipe.model.stride)
+    augmenter = recipe_augmenter(recipe.augment, (job.audio for job in data.train), recipe.seed)
+    train_feats = _features(data.train, work / "features" / "train", augmenter, recipe.workers, recipe.model.stride)
     model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
                   pad_value=float(np.log(1e-6)), init=init)
     return model, data, dev_feats, (synthetic_manifest, *extra_manifests)

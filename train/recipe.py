@@ -222,13 +222,18 @@ class Recipe:
 
 
 def _augmenter_fields(augment: dict) -> None:
-    """Refuse settings train.augment.Augmenter does not have."""
+    """Refuse settings train.augment.Augmenter does not have. Its babble pool is drawn from the
+    data (train/babble.py): a recipe says how many clips, as a count >= 0."""
     from train.augment import Augmenter
+    from train.babble import BABBLE_POOL_KEY
 
-    settable = {f.name for f in fields(Augmenter)} - {"babble_pool"}  # the pool is made from the data
+    settable = {f.name for f in fields(Augmenter)} - {"babble_pool"} | {BABBLE_POOL_KEY}
     unknown = sorted(set(augment) - settable)
     if unknown:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}")
+    pool = augment.get(BABBLE_POOL_KEY, 0)
+    if isinstance(pool, bool) or not isinstance(pool, int) or pool < 0:
+        raise ValueError(f"{BABBLE_POOL_KEY} is a count of clips (0 or more), got {pool!r}")
 
 
 DECODER_SETTINGS = ("lm_weight", "word_bonus", "oov_penalty")

@@ -103,13 +103,15 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     recipe = tmp_path / "from_bundle.json"
     spec = json.loads(base_recipe.read_text())
     spec.update(name="smoke-bundle-ft", base={"bundle": str(bundle)}, training={**spec["training"], "base_blend": 0.5},
-                augment={"p_narrowband": 0.5}, decoder={"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2})
+                augment={"p_narrowband": 0.5, "babble_pool_utterances": 4}, decoder={"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2})
     recipe.write_text(json.dumps(spec))
     out = build(recipe, tmp_path / "ft_bundle_work", tmp_path / "ft_from_bundle",
                 synthetic_manifest=tmp_path / "work" / "synth_train" / "manifest.jsonl")
     log = [json.loads(line) for line in (tmp_path / "ft_bundle_work" / "model" / "log.jsonl").open()]
     assert log[0]["init"] == "base model" and log[1]["epoch"] == 1
     assert [(row["base_blend"], row["precise_bn"] > 0) for row in log if "base_blend" in row] == [(0.5, True)]
+    # babble among the noises: the calibration set's augmented copies live apart from plain ones
+    assert any((tmp_path / "ft_bundle_work" / "calibration_copies" / "babble4").glob("*.wav"))
     card = (out / "MODEL_CARD.md").read_text()
     assert "weights blended 0.5 with the base model's, batch norms recomputed" in card
     assert f"the network of the bundle `{bundle}`" in card and "which was trained on" in card
