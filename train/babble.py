@@ -17,14 +17,16 @@ import numpy as np
 
 from edge.audio import read_audio
 from train.augment import Augmenter
+from train.calibration_set import portable_name
 
 BABBLE_POOL_KEY = "babble_pool_utterances"
 
 
 def babble_pool(audio_paths: Iterable[str], size: int, seed: int) -> tuple[np.ndarray, ...]:
     """`size` distinct clips (all of them when there are fewer) of `audio_paths`, drawn by `seed`
-    from the sorted distinct paths, as 16 kHz float32 samples."""
-    distinct = sorted(set(map(str, audio_paths)))
+    from the distinct paths sorted by their portable names (calibration_set.portable_name), so the
+    draw does not depend on where the corpora lie, as 16 kHz float32 samples."""
+    distinct = sorted(set(map(str, audio_paths)), key=lambda path: (portable_name(path), path))
     if size <= 0 or not distinct:
         return ()
     chosen = np.random.default_rng(seed).choice(len(distinct), size=min(size, len(distinct)), replace=False)

@@ -1,5 +1,8 @@
 """Tests for train/babble.py: the recipe's augmenter draws its babble from the data."""
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -35,6 +38,23 @@ def test_the_pool_is_distinct_clips_drawn_by_the_seed(clips):
     assert len(others) > 1
     assert len(babble_pool(clips, 100, seed=0)) == len(clips)
     assert babble_pool(clips, 0, seed=0) == () and babble_pool([], 5, seed=0) == ()
+
+
+def test_the_draw_does_not_depend_on_where_the_corpora_lie(clips, tmp_path):
+    """Three clips of a real corpus and three of a synthetic one; then the real corpus elsewhere,
+    so that sorting whole paths would put it after the synthetic one instead of before."""
+    def laid_out(real_root, synthetic_root):
+        paths = []
+        for i, path in enumerate(clips):
+            folder = tmp_path / real_root / "speakers" / "s1" if i < 3 else tmp_path / synthetic_root / "wav" / "voice"
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, folder / Path(path).name)
+            paths.append(str(folder / Path(path).name))
+        return paths
+
+    before = babble_pool(laid_out("a_real", "m_synthetic"), 3, seed=1)
+    after = babble_pool(laid_out("z_real", "m_synthetic"), 3, seed=1)
+    assert [_dominant_hz(x) for x in after] == [_dominant_hz(x) for x in before]
 
 
 def test_recipe_augmenter_passes_its_settings_and_adds_the_pool(clips):
