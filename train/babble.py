@@ -26,8 +26,10 @@ def babble_pool(audio_paths: Iterable[str], size: int, seed: int) -> tuple[np.nd
     """`size` distinct clips (all of them when there are fewer) of `audio_paths`, drawn by `seed`
     from the distinct paths sorted by their portable names (calibration_set.portable_name), so the
     draw does not depend on where the corpora lie, as 16 kHz float32 samples."""
+    if size <= 0:
+        return ()
     distinct = sorted(set(map(str, audio_paths)), key=lambda path: (portable_name(path), path))
-    if size <= 0 or not distinct:
+    if not distinct:
         return ()
     chosen = np.random.default_rng(seed).choice(len(distinct), size=min(size, len(distinct)), replace=False)
     return tuple(read_audio(distinct[i]).samples for i in sorted(chosen.tolist()))
@@ -38,4 +40,4 @@ def recipe_augmenter(settings: dict, pool_audio: Iterable[str], seed: int) -> Au
     no babble) draws the babble pool from `pool_audio`, the training clips' audio paths."""
     settings = dict(settings)
     size = int(settings.pop(BABBLE_POOL_KEY, 0))
-    return Augmenter(**settings, babble_pool=babble_pool(pool_audio, size, seed) if size else ())
+    return Augmenter(**settings, babble_pool=babble_pool(pool_audio, size, seed))
