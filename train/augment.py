@@ -168,7 +168,8 @@ class Augmenter:
     phone or narrowband recording, gain.
 
     Each step happens with its probability; `babble_pool` (other utterances) enables babble
-    noise. Call with a seeded Generator for reproducible output.
+    noise, one noise kind among four unless `babble_share` says how many of the noisy clips get
+    it. Call with a seeded Generator for reproducible output.
     """
 
     p_tight_cut: float = 0.0  # edge silence cut off first (cut_tight; drawn only when > 0)
@@ -186,6 +187,18 @@ class Augmenter:
     narrowband_rates: tuple[int, ...] = (8000, 11025)
     gain_range_db: tuple[float, float] = (-12.0, 6.0)
     babble_pool: tuple[np.ndarray, ...] = ()
+    babble_share: float = 0.0  # with a pool: the share of noisy clips given babble (0: one kind of four)
+    babble_talkers: tuple[int, int] = (5, 5)  # other talkers in a babble, drawn from this range (inclusive)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.babble_share <= 1.0:
+            raise ValueError(f"babble_share must be in [0, 1], got {self.babble_share!r}")
+        try:
+            low, high = self.babble_talkers
+        except (TypeError, ValueError):
+            raise ValueError(f"babble_talkers must be [low, high], got {self.babble_talkers!r}") from None
+        if not 1 <= low <= high:
+            raise ValueError(f"babble_talkers must be [low, high] with 1 <= low <= high, got {list(self.babble_talkers)}")
 
     def __call__(self, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A randomly augmented copy of `samples`."""
@@ -202,9 +215,8 @@ class Augmenter:
             x = reverberate(x, room_impulse_response(rng, rng.uniform(*self.rt60_range_s),
                                                      direct_ratio_db=rng.uniform(-3, 10)))
         if rng.random() < self.p_noise:
-            kinds = NOISE_KINDS + (("babble",) if self.babble_pool else ())
-            kind = kinds[int(rng.integers(len(kinds)))]
-            noise = (babble(self.babble_pool, len(x), rng) if kind == "babble"
+            kind = self._noise_kind(rng)
+            noise = (babble(self.babble_pool, len(x), rng, self._talkers(rng)) if kind == "babble"
                      else coloured_noise(kind, len(x), rng))
             x = add_noise_at_snr(x, noise, rng.uniform(*self.snr_range_db))
         if rng.random() < self.p_telephone:
@@ -212,6 +224,16 @@ class Augmenter:
         elif self.p_narrowband > 0 and rng.random() < self.p_narrowband:
             x = narrowband(x, int(self.narrowband_rates[int(rng.integers(len(self.narrowband_rates)))]))
         return gain(x, rng.uniform(*self.gain_range_db))
+
+    def _noise_kind(self, rng: np.random.Generator) -> str:
+        if self.babble_pool and self.babble_share > 0:
+            return "babble" if rng.random() < self.babble_share else NOISE_KINDS[int(rng.integers(len(NOISE_KINDS)))]
+        kinds = NOISE_KINDS + (("babble",) if self.babble_pool else ())
+        return kinds[int(rng.integers(len(kinds)))]
+
+    def _talkers(self, rng: np.random.Generator) -> int:
+        low, high = self.babble_talkers
+        return low if low == high else int(rng.integers(low, high + 1))
 
 
 def _peaking(freq_hz: float, gain_db: float, q: float) -> np.ndarray:

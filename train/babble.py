@@ -41,3 +41,21 @@ def recipe_augmenter(settings: dict, pool_audio: Iterable[str], seed: int) -> Au
     settings = dict(settings)
     size = int(settings.pop(BABBLE_POOL_KEY, 0))
     return Augmenter(**settings, babble_pool=babble_pool(pool_audio, size, seed))
+
+
+def babble_folder_name(settings: dict) -> str:
+    """The folder of augmented copies made with a recipe's `augment` settings' babble: "" without
+    a pool, "babble<N>" for a pool of N with babble one noise kind of four, and the share and
+    talker range appended when the settings name others, so copies made otherwise are not reused."""
+    size = int(settings.get(BABBLE_POOL_KEY, 0))
+    if size <= 0:
+        return ""
+    defaults = Augmenter()
+    share = float(settings.get("babble_share", defaults.babble_share))
+    low, high = settings.get("babble_talkers", defaults.babble_talkers)
+    name = f"babble{size}"
+    if share != defaults.babble_share:
+        name += f"_share{share:g}"
+    if (low, high) != tuple(defaults.babble_talkers):
+        name += f"_talkers{low}-{high}"
+    return name

@@ -23,12 +23,12 @@ def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
     "shifted" (the synthetic ones in voices the network never heard). The augmented copies' babble
     comes from the dev utterances (the same set whichever command fits), in a folder of its own,
     since copies once made are reused."""
-    from train.babble import BABBLE_POOL_KEY, recipe_augmenter
+    from train.babble import babble_folder_name, recipe_augmenter
     from train.calibration_set import augmented_copies, shifted_voice_copies, tight_copies
 
     augmenter = recipe_augmenter(recipe.augment, (u.audio for u in data.dev), recipe.seed)
-    babble = int(recipe.augment.get(BABBLE_POOL_KEY, 0))
-    augmented_folder = folder / f"babble{babble}" if babble else folder
+    babble = babble_folder_name(recipe.augment)
+    augmented_folder = folder / babble if babble else folder
     return {"augmented": augmented_copies(data.dev, augmented_folder, augmenter, recipe.seed),
             "tight": tight_copies(data.dev, folder / "tight"),
             "shifted": shifted_voice_copies(data.dev, folder / "shifted", recipe.seed)}

@@ -234,6 +234,10 @@ def _augmenter_fields(augment: dict) -> None:
     pool = augment.get(BABBLE_POOL_KEY, 0)
     if isinstance(pool, bool) or not isinstance(pool, int) or pool < 0:
         raise ValueError(f"{BABBLE_POOL_KEY} is a count of clips (0 or more), got {pool!r}")
+    try:
+        Augmenter(**{name: value for name, value in augment.items() if name != BABBLE_POOL_KEY})
+    except (TypeError, ValueError) as error:
+        raise ValueError(str(error)) from None
 
 
 DECODER_SETTINGS = ("lm_weight", "word_bonus", "oov_penalty")

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from train.augment import Augmenter
-from train.babble import BABBLE_POOL_KEY, babble_pool, recipe_augmenter
+from train.babble import BABBLE_POOL_KEY, babble_folder_name, babble_pool, recipe_augmenter
 
 RATE = 16000
 
@@ -76,3 +76,48 @@ def test_with_a_pool_some_noise_is_babble_of_the_pooled_clips(clips):
     pooled = {300, 500, 700, 900, 1100, 1300}
     babbled = sum(_dominant_hz(augmenter(speech, np.random.default_rng(seed))) in pooled for seed in range(40))
     assert 3 <= babbled <= 20  # one noise kind in four
+
+
+def _noise_only(clips, **settings):
+    return recipe_augmenter({"p_speed": 0, "p_pitch": 0, "p_microphone": 0, "p_reverb": 0, "p_noise": 1.0,
+                             "p_telephone": 0, "snr_range_db": (-20.0, -20.0), "gain_range_db": (0.0, 0.0),
+                             BABBLE_POOL_KEY: 6, **settings}, clips, seed=0)
+
+
+@pytest.mark.parametrize("share, low, high", [(1.0, 40, 40), (0.75, 22, 38)])
+def test_babble_share_sets_how_many_noisy_clips_get_babble(clips, share, low, high):
+    augmenter = _noise_only(clips, babble_share=share)
+    speech = np.full(RATE, 1e-3, np.float32)
+    pooled = {300, 500, 700, 900, 1100, 1300}
+    babbled = sum(_dominant_hz(augmenter(speech, np.random.default_rng(seed))) in pooled for seed in range(40))
+    assert low <= babbled <= high
+
+
+def test_babble_talkers_are_drawn_from_their_range(clips):
+    """One talker: the babble is a single pooled tone, so its spectrum has one peak; five: several."""
+    speech = np.full(RATE, 1e-3, np.float32)
+
+    def tones_heard(augmenter, seed):
+        spectrum = np.abs(np.fft.rfft(augmenter(speech, np.random.default_rng(seed))))
+        return sum(spectrum[hz] > 0.2 * spectrum.max() for hz in (300, 500, 700, 900, 1100, 1300))
+
+    single = _noise_only(clips, babble_share=1.0, babble_talkers=[1, 1])
+    assert all(tones_heard(single, seed) == 1 for seed in range(10))
+    ranged = _noise_only(clips, babble_share=1.0, babble_talkers=[1, 6])
+    assert len({tones_heard(ranged, seed) for seed in range(20)}) > 1
+
+
+def test_the_default_share_draws_as_before(clips):
+    """babble_share 0 keeps babble one noise kind among four, drawn as recipes before it drew."""
+    speech = np.full(RATE, 1e-3, np.float32)
+    before, after = _noise_only(clips), _noise_only(clips, babble_share=0.0, babble_talkers=(5, 5))
+    for seed in range(5):
+        assert np.array_equal(before(speech, np.random.default_rng(seed)), after(speech, np.random.default_rng(seed)))
+
+
+def test_copies_made_with_other_babble_settings_go_to_a_folder_of_their_own():
+    assert babble_folder_name({}) == "" and babble_folder_name({BABBLE_POOL_KEY: 0, "babble_share": 0.5}) == ""
+    assert babble_folder_name({BABBLE_POOL_KEY: 300}) == "babble300"
+    assert babble_folder_name({BABBLE_POOL_KEY: 300, "babble_share": 0.0, "babble_talkers": [5, 5]}) == "babble300"
+    assert babble_folder_name({BABBLE_POOL_KEY: 600, "babble_share": 0.4,
+                               "babble_talkers": [1, 8]}) == "babble600_share0.4_talkers1-8"
