@@ -180,7 +180,12 @@ def _training_log(work: Path) -> list[str]:
 def _epoch(row: dict) -> str:
     if row.get("precise_bn"):
         blended = f"weights blended {row['base_blend']:g} with the base model's, " if row.get("base_blend") else ""
-        return f"{row['epoch']}, {blended}batch norms recomputed over {row['precise_bn']} batches"
+        settled = f"{row['epoch']}, {blended}batch norms recomputed over {row['precise_bn']} batches"
+        if row.get("candidate"):
+            return f"{settled} (a candidate blend)"
+        if row.get("chosen_from"):
+            return f"{settled}: base share {row['base_blend']:g}, the lowest dev CER of {', '.join(f'{s:g}' for s in row['chosen_from'])}"
+        return settled
     return str(row["epoch"])
 
 

@@ -38,12 +38,22 @@ class TrainConfig:
     time_budget_s: float = 0.0  # training seconds the schedule may take at most (0: no limit; see Schedule)
     # A fine-tune only: once trained, each weight becomes base_blend * the base model's + (1 - base_blend) *
     # the fine-tuned one (weight-space ensembling, "WiSE-FT", Wortsman et al. 2022), then the batch
-    # norms settle; 0 keeps the fine-tuned weights.
-    base_blend: float = 0.0
+    # norms settle; 0 keeps the fine-tuned weights. A list of shares is a grid: each is tried and the
+    # one with the lowest dev CER kept.
+    base_blend: float | tuple[float, ...] = 0.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.base_blend < 1.0:
-            raise ValueError(f"base_blend must be in [0, 1), got {self.base_blend}")
+        if isinstance(self.base_blend, (list, tuple)):
+            if not self.base_blend:
+                raise ValueError("base_blend: an empty list of shares; give a share or several")
+            object.__setattr__(self, "base_blend", tuple(float(share) for share in self.base_blend))
+        for share in self.blend_shares():
+            if not 0.0 <= share < 1.0:
+                raise ValueError(f"base_blend must be in [0, 1), got {share}")
+
+    def blend_shares(self) -> tuple[float, ...]:
+        """The base shares to try once trained: one, or the grid dev chooses from."""
+        return self.base_blend if isinstance(self.base_blend, tuple) else (float(self.base_blend),)
 
 
 class Schedule:
@@ -267,14 +277,47 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
     checkpoint. The running averages training leaves behind follow the last dozen or so batches,
     which moved dev CER by up to 0.012 from one epoch's end to the next (0.176 -> 0.188 with the
     learning rate at zero). Logged as one more line with "precise_bn" (and "base_blend"); done once
-    per checkpoint."""
+    per checkpoint. Given several shares, each is blended from the fine-tuned weights and settled,
+    logged as a "candidate" line with its dev CER, and the lowest dev CER's kept (the first on a tie)."""
     checkpoint = out / CHECKPOINT
     state = torch.load(checkpoint, weights_only=False, map_location="cpu")
     if state.get("precise_bn") or not _finished(state, config.epochs):
         return
-    blend = config.base_blend if base_weights is not None else 0.0
-    if blend:
-        blend_with_base(model, base_weights, blend)
+    shares = config.blend_shares() if base_weights is not None else (0.0,)
+    if len(shares) > 1 and dev is None:
+        raise ValueError(f"base_blend {list(shares)}: choosing a share needs dev data, and there is none")
+    record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
+              "trained_s": round(state["trained_s"], 1), "lr": 0.0}
+    if len(shares) == 1:
+        settled = _blend_and_settle(model, data, config, pad_value, base_weights, shares[0])
+    else:
+        tuned = {name: value.detach().clone() for name, value in model.state_dict().items()}
+        best = None
+        for share in shares:
+            model.load_state_dict(tuned)
+            settled = _blend_and_settle(model, data, config, pad_value, base_weights, share)
+            cer = dev_cer(model, dev, tokens, pad_value, config)
+            _log(out, {**record, **settled, "dev_cer": cer, "candidate": True})
+            if best is None or cer < best[0]:
+                best = (cer, share, settled, {k: v.detach().clone() for k, v in model.state_dict().items()})
+        cer, share, settled, weights = best
+        model.load_state_dict(weights)
+        settled = {**settled, "base_blend": share, "chosen_from": list(shares), "dev_cer": cer}
+    record.update(settled)
+    if dev is not None and "dev_cer" not in record:
+        record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
+    _log(out, record)
+    state["model"] = {k: v.cpu() for k, v in model.state_dict().items()}
+    state["precise_bn"] = True
+    torch.save(state, checkpoint)
+
+
+def _blend_and_settle(model: ConvCtcModel, data: FeatureSet, config: TrainConfig, pad_value: float,
+                      base_weights: dict[str, torch.Tensor] | None, share: float) -> dict:
+    """Blend `share` of the base's weights into the model (none for 0), then recompute its batch
+    norms' statistics; returns what to log of it."""
+    if share:
+        blend_with_base(model, base_weights, share)
     device = next(model.parameters()).device
     norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
     momenta = [norm.momentum for norm in norms]
@@ -291,17 +334,10 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
     for norm, momentum in zip(norms, momenta):
         norm.momentum = momentum
     model.eval()
-    record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
-              "trained_s": round(state["trained_s"], 1), "lr": 0.0,
-              "precise_bn": min(PRECISE_BN_BATCHES, len(batches))}
-    if blend:
-        record["base_blend"] = blend
-    if dev is not None:
-        record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
-    _log(out, record)
-    state["model"] = {k: v.cpu() for k, v in model.state_dict().items()}
-    state["precise_bn"] = True
-    torch.save(state, checkpoint)
+    settled = {"precise_bn": min(PRECISE_BN_BATCHES, len(batches))}
+    if share:
+        settled["base_blend"] = share
+    return settled
 
 
 def _log(out: Path, record: dict) -> None:

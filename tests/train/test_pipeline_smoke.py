@@ -102,18 +102,25 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
 
     recipe = tmp_path / "from_bundle.json"
     spec = json.loads(base_recipe.read_text())
-    spec.update(name="smoke-bundle-ft", base={"bundle": str(bundle)}, training={**spec["training"], "base_blend": 0.5},
+    spec.update(name="smoke-bundle-ft", base={"bundle": str(bundle)}, training={**spec["training"], "base_blend": [0.0, 0.5]},
                 augment={"p_narrowband": 0.5, "babble_pool_utterances": 4}, decoder={"lm_weight": 0.8, "word_bonus": 0.5, "oov_penalty": 2})
     recipe.write_text(json.dumps(spec))
     out = build(recipe, tmp_path / "ft_bundle_work", tmp_path / "ft_from_bundle",
                 synthetic_manifest=tmp_path / "work" / "synth_train" / "manifest.jsonl")
     log = [json.loads(line) for line in (tmp_path / "ft_bundle_work" / "model" / "log.jsonl").open()]
     assert log[0]["init"] == "base model" and log[1]["epoch"] == 1
-    assert [(row["base_blend"], row["precise_bn"] > 0) for row in log if "base_blend" in row] == [(0.5, True)]
+    # the blend grid: each share settled and scored on dev, then the lowest dev CER's kept
+    candidates = [row for row in log if row.get("candidate")]
+    assert [(row.get("base_blend", 0.0), row["precise_bn"] > 0) for row in candidates] == [(0.0, True), (0.5, True)]
+    chosen = log[-1]
+    best = min(candidates, key=lambda row: row["dev_cer"])
+    assert chosen["chosen_from"] == [0.0, 0.5] and chosen["dev_cer"] == best["dev_cer"]
+    assert chosen["base_blend"] == best.get("base_blend", 0.0)
     # babble among the noises: the calibration set's augmented copies live apart from plain ones
     assert any((tmp_path / "ft_bundle_work" / "calibration_copies" / "babble4").glob("*.wav"))
     card = (out / "MODEL_CARD.md").read_text()
     assert "weights blended 0.5 with the base model's, batch norms recomputed" in card
+    assert f"base share {chosen['base_blend']:g}, the lowest dev CER of 0, 0.5" in card
     assert f"the network of the bundle `{bundle}`" in card and "which was trained on" in card
     meta = json.loads((out / "bundle.json").read_text())
     # the recipe's decoder settings, not tuned ones

@@ -125,6 +125,9 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"decoder": 0.5}, "decoder: an object with lm_weight"),
     ({"base": {"bundle": "edge/models/default"}, "training": {"base_blend": 1.0}}, "training: base_blend must be in"),
     ({"training": {"base_blend": 0.5}}, "training: base_blend blends with a base model, and the recipe has no base"),
+    ({"base": {"bundle": "edge/models/default"}, "training": {"base_blend": [0.3, 1.0]}}, "training: base_blend must be in"),
+    ({"base": {"bundle": "edge/models/default"}, "training": {"base_blend": []}}, "training: base_blend: an empty list"),
+    ({"training": {"base_blend": [0.0, 0.5]}}, "training: base_blend blends with a base model, and the recipe has no base"),
 ])
 def test_a_misspelt_or_malformed_field_is_refused_at_load_naming_it(tmp_path, fields, problem):
     from train.recipe import RecipeError
