@@ -1,6 +1,7 @@
 """The text a model's word LM is estimated on, as its recipe defines it.
 
-Generated in-domain sentences (seen phrasings only: held-out ones stay unseen by the LM too),
+Generated in-domain sentences (seen phrasings only: held-out ones stay unseen by the LM too), and
+where the recipe's lm_slot_coverage says so one more per slot value (train.domain.slot_coverage),
 the real-speech transcripts where the recipe's lm_real_speech says so (less those that are a lone
 acoustic-only word, train/domain/data/acoustic_words.txt), and the transcripts of its synthetic
 corpora except the scrambled ones and the acoustic-only words. `earshot train` reads those
@@ -23,10 +24,12 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
     from edge.text import normalize_text
     from train.corpus import read_manifest
     from train.domain import load_catalog
-    from train.domain.generate import generate
+    from train.domain.generate import generate, slot_coverage
 
     catalog = load_catalog((*recipe.lm_catalog_dirs, *domain_dirs))
     sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
+    if recipe.lm_slot_coverage:
+        sentences += [s.text for s in slot_coverage(catalog, seed=recipe.seed)]
     acoustic_only = set(catalog.acoustic_words)  # spoken for acoustic coverage, never a command
     for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest) if normalize_text(u.text) not in acoustic_only]

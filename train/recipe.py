@@ -160,6 +160,10 @@ class Recipe:
     augment: dict = field(default_factory=dict)  # train.augment.Augmenter settings
     lm_order: int = 3
     lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
+    # Whether the LM's text also says every value of every slot once (train.domain.slot_coverage), so
+    # the decoder knows each catalog term a seen phrasing can say, not only those the random
+    # sentences happened to draw.
+    lm_slot_coverage: bool = False
     # Whether the real-speech transcripts join the LM's text. Speech Commands' are one-word
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
@@ -214,6 +218,7 @@ class Recipe:
             augment=augment,
             lm_order=section("lm_order", lambda: int(data.get("lm_order", 3))),
             lm_sentences=section("lm_sentences", lambda: int(data.get("lm_sentences", 50000))),
+            lm_slot_coverage=section("lm_slot_coverage", lambda: _flag(data.get("lm_slot_coverage", False))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
             decoder=section("decoder", lambda: _decoder(data.get("decoder"))),
             workers=section("workers", lambda: int(data.get("workers", 2))),
@@ -264,6 +269,12 @@ def _decoder(value) -> dict | None:
                 "beam": value.get("beam", DEFAULT_BEAM)}
     DecoderOptions(**settings)
     return settings
+
+
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"true or false, got {value!r}")
+    return value
 
 
 def _strings(value, what: str = "a list of folder names") -> tuple[str, ...]:

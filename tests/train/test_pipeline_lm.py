@@ -17,3 +17,17 @@ def test_scrambled_transcripts_stay_out_of_the_lm(tmp_path):
     lm = NgramLM.load(_language_model(recipe, tmp_path / "lm.arpa", (manifest,)))
     assert lm.log10_prob("crossing", ("zebra",)) > lm.log10_prob("zebra", ("lights",)) + 0.5
     assert "zebra" in lm.vocabulary and "marmoset" not in lm.vocabulary
+
+
+def test_slot_coverage_puts_every_catalog_term_in_the_lm(tmp_path):
+    """With lm_slot_coverage a term the 20 random sentences do not draw, the list's last one-word
+    city, is in the LM's vocabulary; without it, not."""
+    from edge.text import normalize_text
+    from train.domain import load_catalog
+
+    city = [name for name in map(normalize_text, load_catalog().slots["city"]) if " " not in name][-1]
+    plain = NgramLM.load(_language_model(Recipe(name="t", lm_sentences=20, lm_real_speech=False),
+                                         tmp_path / "plain.arpa", ()))
+    covered = NgramLM.load(_language_model(Recipe(name="t", lm_sentences=20, lm_real_speech=False,
+                                                  lm_slot_coverage=True), tmp_path / "covered.arpa", ()))
+    assert city not in plain.vocabulary and city in covered.vocabulary

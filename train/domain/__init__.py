@@ -23,7 +23,7 @@ training and held-out sets; each Sentence says whether its phrasing was "seen" o
 """
 
 from train.domain.catalog import Catalog, DomainDataError, Template, load_catalog
-from train.domain.generate import Sentence, fill, generate, sentence_at
+from train.domain.generate import Sentence, fill, generate, sentence_at, slot_coverage
 
 __all__ = ["Catalog", "DomainDataError", "Sentence", "Template", "fill", "generate", "load_catalog",
-           "sentence_at"]
+           "sentence_at", "slot_coverage"]

@@ -3,7 +3,7 @@
 import pytest
 
 from edge.text import normalize_text
-from train.domain import generate, load_catalog, sentence_at
+from train.domain import generate, load_catalog, sentence_at, slot_coverage
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,32 @@ def test_the_article_agrees_with_the_slot_value_that_follows(catalog):
     texts = {fill(catalog, template, np.random.default_rng(i)).text for i in range(400)}
     assert not any(t.split()[1] == "a" and t.split()[2][0] in "aeio" for t in texts)
     assert any(t.startswith("find an ") for t in texts) and any(t.startswith("find a ") for t in texts)
+
+
+def test_slot_coverage_says_every_value_a_seen_phrasing_can_say(catalog):
+    sentences = slot_coverage(catalog, seed=0)
+    assert sentences == slot_coverage(catalog, seed=0) and sentences != slot_coverage(catalog, seed=1)
+    seen_texts = {t.text for t in catalog.phrasings("seen")}
+    assert all(s.template in seen_texts and s.phrasing == "seen" and "{" not in s.text for s in sentences)
+    said = " | ".join(f" {s.text}" for s in sentences)
+    for slot in ("city", "country", "artist", "street_name"):  # street_name only inside street_address values
+        for value in catalog.slots[slot]:
+            assert f" {normalize_text(value)}" in said, (slot, value)  # "debussy's new album" counts
+    cities = [s for s in sentences if s.text.endswith(f" {normalize_text(catalog.slots['city'][-1])}")]
+    assert cities  # the last city of the list too
+
+
+def test_slot_coverage_leaves_out_slots_only_held_out_phrasings_say(tmp_path):
+    from train.domain import load_catalog as load
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "slots").mkdir()
+    # one intent, many phrasings so that some are held out; {hidden} only in the held-out ones
+    lines = [f"open the {{thing}} number {i}" for i in range(30)]
+    (tmp_path / "templates" / "things.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "slots" / "thing.txt").write_text("garage door\nfront gate\n")
+    catalog = load((tmp_path,))
+    held_out = [t for t in catalog.templates if t.intent == "things" and t.heldout]
+    assert held_out
+    texts = [s.text for s in slot_coverage(catalog, seed=0) if s.intent == "things"]
+    assert any("garage door" in t for t in texts) and any("front gate" in t for t in texts)
