@@ -179,13 +179,12 @@ def _training_log(work: Path) -> list[str]:
 
 def _epoch(row: dict) -> str:
     if row.get("precise_bn"):
-        blended = f"weights blended {row['base_blend']:g} with the base model's, " if row.get("base_blend") else ""
-        settled = f"{row['epoch']}, {blended}batch norms recomputed over {row['precise_bn']} batches"
-        if row.get("candidate"):
-            return f"{settled} (a candidate blend)"
+        blended = f"weights blended {row['base_blend']:g} with the base model's" if row.get("base_blend") else ""
         if row.get("chosen_from"):
-            return f"{settled}: base share {row['base_blend']:g}, the lowest dev CER of {', '.join(f'{s:g}' for s in row['chosen_from'])}"
-        return settled
+            grid = ", ".join(f"{share:g}" for share in row["chosen_from"])
+            blended = f"{blended or 'the fine-tuned weights'} (the lowest dev CER of base shares {grid})"
+        settled = f"{row['epoch']}, {blended + ', ' if blended else ''}batch norms recomputed over {row['precise_bn']} batches"
+        return f"{settled} (a candidate blend)" if row.get("candidate") else settled
     return str(row["epoch"])
 
 
