@@ -2,6 +2,7 @@
 
 Generated in-domain sentences (seen phrasings only: held-out ones stay unseen by the LM too), and
 where the recipe's lm_slot_coverage says so one more per slot value (train.domain.slot_coverage),
+their cities drawn by population where lm_population_prior says so,
 the real-speech transcripts where the recipe's lm_real_speech says so (less those that are a lone
 acoustic-only word, train/domain/data/acoustic_words.txt), and the transcripts of its synthetic
 corpora except the scrambled ones and the acoustic-only words. `earshot train` reads those
@@ -24,10 +25,12 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
     from edge.text import normalize_text
     from train.corpus import read_manifest
     from train.domain import load_catalog
+    from train.domain.builtin_slots import population_weights
     from train.domain.generate import generate, slot_coverage
 
     catalog = load_catalog((*recipe.lm_catalog_dirs, *domain_dirs))
-    sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed)]
+    weights = {"city": population_weights(catalog.slots["city"])} if recipe.lm_population_prior else None
+    sentences = [s.text for s in generate(catalog, n=recipe.lm_sentences, seed=recipe.seed, weights=weights)]
     if recipe.lm_slot_coverage:
         sentences += [s.text for s in slot_coverage(catalog, seed=recipe.seed)]
     acoustic_only = set(catalog.acoustic_words)  # spoken for acoustic coverage, never a command

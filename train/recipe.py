@@ -164,6 +164,10 @@ class Recipe:
     # the decoder knows each catalog term a seen phrasing can say, not only those the random
     # sentences happened to draw.
     lm_slot_coverage: bool = False
+    # Whether the LM's random sentences draw cities in proportion to the square root of their
+    # population (train.domain.builtin_slots.population_weights) instead of uniformly, so "in paris"
+    # is likelier to the LM than "in perris".
+    lm_population_prior: bool = False
     # Whether the real-speech transcripts join the LM's text. Speech Commands' are one-word
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
@@ -219,6 +223,7 @@ class Recipe:
             lm_order=section("lm_order", lambda: int(data.get("lm_order", 3))),
             lm_sentences=section("lm_sentences", lambda: int(data.get("lm_sentences", 50000))),
             lm_slot_coverage=section("lm_slot_coverage", lambda: _flag(data.get("lm_slot_coverage", False))),
+            lm_population_prior=section("lm_population_prior", lambda: _flag(data.get("lm_population_prior", False))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
             decoder=section("decoder", lambda: _decoder(data.get("decoder"))),
             workers=section("workers", lambda: int(data.get("workers", 2))),

