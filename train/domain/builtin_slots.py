@@ -154,7 +154,7 @@ def city_populations() -> dict[str, int]:
 
 def population_weights(values: tuple[str, ...]) -> np.ndarray:
     """Draw weights for a city slot's values: the square root of each city's population (so Paris,
-    2.1 M people, is drawn about five times as often as Perris, California, 79,000, not 27 times), and
+    2.1 M people, is drawn about five times as often as Perris, California, 75,000, not 29 times), and
     for values the registry does not know (a user's own) the median weight."""
     known = city_populations()
     weights = np.array([np.sqrt(known[v]) if v in known else np.nan for v in values])
