@@ -17,11 +17,11 @@ needs_default_model = pytest.mark.skipif(not (SHIPPED / "bundle.json").exists(),
 def shipped_recognizers():
     from edge.recognizer import Recognizer
 
-    return {beam: Recognizer.load(SHIPPED, threads=1, beam=beam) for beam in (1, 8, 128)}
+    return {beam: Recognizer.load(SHIPPED, threads=1, beam=beam) for beam in (1, 8, 128, 512)}
 
 
 @needs_default_model
-@pytest.mark.parametrize("beam", [1, 8, 128])
+@pytest.mark.parametrize("beam", [1, 8, 128, 512])
 @pytest.mark.benchmark(group="end-to-end-10s")
 def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, beam):
     result = benchmark(shipped_recognizers[beam].transcribe, ten_seconds_of_speech)
@@ -47,7 +47,7 @@ def test_model_on_10s(benchmark, shipped_recognizers, shipped_log_probs):
 
 
 @needs_default_model
-@pytest.mark.parametrize("beam", [8, 32, 64, 128, 256])
+@pytest.mark.parametrize("beam", [8, 32, 64, 128, 256, 512, 1024])
 @pytest.mark.benchmark(group="model-vs-decode-10s")
 def test_lm_decoding_of_10s_by_beam(benchmark, shipped_recognizers, shipped_log_probs, beam):
     """Decoding the shipped network's real posteriors with its LM and decoder settings, by beam width."""

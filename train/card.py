@@ -95,14 +95,22 @@ def _rebuild_command(recipe_path: str, name: str) -> str:
             "and its evaluation; every step resumes after an interruption.")
 
 
+DECODING_HEADING = "## Decoding"
+
+
+def decoding_section(meta: dict) -> str:
+    """The card's Decoding section for a bundle.json's `meta`, as replace_section takes it."""
+    return "\n".join(_decoding(meta)) + "\n"
+
+
 def _decoding(meta: dict) -> list[str]:
     """The decoder settings chosen on dev data (train/tune_decoder.py)."""
     tuning = meta.get("decoder_tuning", {})
     if tuning.get("from_recipe"):
-        return ["## Decoding", "", f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, as the "
+        return [DECODING_HEADING, "", f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, as the "
                 "recipe's `decoder` states them (not tuned on dev)."]
     best = min(tuning.get("settings", []), key=lambda row: row["wer"], default=None)
-    return ["## Decoding", "",
+    return [DECODING_HEADING, "",
             f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, chosen among "
             f"{len(tuning.get('settings', []))} settings on {tuning.get('utterances', 0)} dev utterances (each dev "
             "clip as recorded, an augmented copy, where it has edge silence a copy cut tight, and where it is "

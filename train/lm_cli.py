@@ -8,7 +8,9 @@ new text: the LM of the bundle's recipe (train/lm_text.py) with the extra domain
 files added. The network and decoder settings are kept. The confidence calibration (the LM's score
 is one of its features) stays as it was fitted with the old LM unless --refit fits it and the drift
 profile again on the recipe's own dev set, as `earshot train` does (train/dev_set.py synthesises
-only that set: about a minute), or --calibrate refits it on held-out speech of the user's. With
+only that set: about a minute; the recipe's fixed decoder settings, where it states them, replace
+the bundle's first, as `earshot train` gives them), or --calibrate refits it on held-out speech of
+the user's. With
 --refit, --tune-decoder also tunes the decoder settings again on that set; for the shipped network
 and LM it picked a larger word bonus that dev preferred by 0.3 points and every evaluation set did
 not (10 dB 0.558 -> 0.589, public 0.668 -> 0.705), so it is not the default. `earshot eval` on
@@ -27,7 +29,7 @@ from functools import partial
 from pathlib import Path
 
 from edge.errors import EarshotError
-from train.card import replace_section
+from train.card import DECODING_HEADING, decoding_section, replace_section
 from train.card_results import HEADING as EVALUATION_HEADING
 from train.export import LM_FILE, write_gzipped
 from train.train_cli import DEFAULT_RECIPE
@@ -145,8 +147,9 @@ def _dev_fit(recipe, recipe_path: Path, work: Path, record: dict, tune: bool):
         raise EarshotError(f"--refit: {recipe_path} holds no dev utterances (dev_speakers and dev_fraction are 0)")
     copies = dev_copies(data, recipe, work / "calibration_copies")
     record["refit"] = {"work": str(work), "dev_utterances": len(data.dev), "decoder_tuned": tune,
+                       "decoder_from_recipe": not tune and recipe.decoder is not None,
                        "copies": {condition: len(utterances) for condition, utterances in copies.items()}}
-    return partial(fit_to_dev, data=data, copies=copies, tune=tune)
+    return partial(fit_to_dev, data=data, copies=copies, tune=tune, decoder=None if tune else recipe.decoder)
 
 
 def _refit_calibration(bundle: Path, utterances: list) -> None:
@@ -182,6 +185,8 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, fit) ->
         card = staging / "MODEL_CARD.md"
         if card.exists():
             replace_section(card, LM_HEADING, _card_section(bundle, record, "\n## Quantization\n" in card.read_text()))
+            if fit is not None and DECODING_HEADING + "\n" in card.read_text():  # the settings may be new
+                replace_section(card, DECODING_HEADING, decoding_section(json.loads((staging / "bundle.json").read_text())))
             if EVALUATION_HEADING + "\n" in card.read_text():  # its figures were measured with the old LM
                 replace_section(card, EVALUATION_HEADING, f"{EVALUATION_HEADING}\n\nNot yet measured with this "
                                 "LM: `earshot eval MANIFEST --model BUNDLE` (scripts/eval_shipped.sh writes a table "
@@ -191,6 +196,13 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, fit) ->
         staging.rename(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _decoder_source(record: dict) -> str:
+    """Where a refitted bundle's decoder settings came from, for its card."""
+    if record["refit"].get("decoder_from_recipe"):
+        return f"those `{record['recipe']}` states"
+    return "the original bundle's"
 
 
 def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
@@ -206,7 +218,7 @@ def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
                   else "The confidence calibration and drift profile were")
         lines.append(f"{fitted} fitted again with the new LM on the recipe's dev set, as `earshot train` fits them: "
                      f"{refit['dev_utterances']} utterances as recorded plus {copies} copies (`earshot lm --refit`)"
-                     + ("." if refit["decoder_tuned"] else "; decoder settings are the original bundle's."))
+                     + ("." if refit["decoder_tuned"] else f"; decoder settings are {_decoder_source(record)}."))
     elif "calibration" in record:
         lines.append(f"The confidence calibration was refitted with the new LM on {record['calibration']['utterances']} "
                      f"utterances ({', '.join(record['calibration']['manifests'])}); decoder settings are the "

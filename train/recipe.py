@@ -172,7 +172,7 @@ class Recipe:
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
     lm_real_speech: bool = True
-    # Decoder settings (lm_weight, word_bonus, oov_penalty, lexicon_only) the bundle gets instead of
+    # Decoder settings (lm_weight, word_bonus, oov_penalty; lexicon_only, beam, hyp_prune_log_prob) the bundle gets instead of
     # those tuned on dev (train/tune_decoder.py); null tunes them. Dev's synthetic speech comes from
     # the training voices, and twice it chose a word bonus that held-out voices and real speech did
     # not bear (see train/recipes/default.json's notes), so a shipped recipe can state its settings.
@@ -251,18 +251,21 @@ def _augmenter_fields(augment: dict) -> None:
 
 
 DECODER_SETTINGS = ("lm_weight", "word_bonus", "oov_penalty")
+# May be given: the lexicon constraint, the beam width and the beam's hypothesis margin (edge's DecoderOptions).
+OPTIONAL_DECODER_SETTINGS = ("lexicon_only", "beam", "hyp_prune_log_prob")
 
 
 def _decoder(value) -> dict | None:
     """A recipe's fixed decoder settings, checked as edge's DecoderOptions checks them; the beam
-    width is optional (edge.decoding.options.DEFAULT_BEAM when not given)."""
+    width is optional (edge.decoding.options.DEFAULT_BEAM when not given), and so is the beam's
+    hypothesis margin (DecoderOptions' default when not given)."""
     from edge.decoding.options import DEFAULT_BEAM, DecoderOptions
 
     if value is None:
         return None
     if not isinstance(value, dict):
         raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only, beam), or null to tune them")
-    unknown = sorted(set(value) - {*DECODER_SETTINGS, "lexicon_only", "beam"})
+    unknown = sorted(set(value) - {*DECODER_SETTINGS, *OPTIONAL_DECODER_SETTINGS})
     missing = [key for key in DECODER_SETTINGS if key not in value]
     if unknown or missing:
         raise ValueError(f"unknown setting(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}")
@@ -272,6 +275,10 @@ def _decoder(value) -> dict | None:
         raise ValueError("lexicon_only is true or false")
     settings = {**{key: float(value[key]) for key in DECODER_SETTINGS}, "lexicon_only": value.get("lexicon_only", False),
                 "beam": value.get("beam", DEFAULT_BEAM)}
+    if "hyp_prune_log_prob" in value:
+        if not isinstance(value["hyp_prune_log_prob"], (int, float)) or isinstance(value["hyp_prune_log_prob"], bool):
+            raise ValueError("hyp_prune_log_prob is a number")
+        settings["hyp_prune_log_prob"] = float(value["hyp_prune_log_prob"])
     DecoderOptions(**settings)
     return settings
 

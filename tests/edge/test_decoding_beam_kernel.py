@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from edge.decoding.beam import PrefixBeamSearch
+from edge.decoding.beam_kernel import INSERTION_MAX_K, _rank_by_insertion, _rank_by_selection
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
@@ -65,6 +66,7 @@ CONFIGURATIONS = {
     "lm-hotwords-narrow": {"lm": True, "lexicon": LEXICON, "hotwords": (("call mom", 1.0),), "beam": 3,
                            "max_tokens_per_step": 3, "prune_log_prob": -6.0, "hyp_prune_log_prob": -8.0},
     "wide": {"lm": True, "beam": 16, "max_tokens_per_step": 28},
+    "wider-than-insertion-ranks": {"lm": True, "beam": 4 * INSERTION_MAX_K, "max_tokens_per_step": 28},
 }
 
 
@@ -101,3 +103,23 @@ def test_float32_and_strided_input_give_the_reference_result():
     expected = search.search_reference(log_probs)
     assert search.search(log_probs) == expected
     assert search.search(np.asfortranarray(log_probs)) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_ranking_by_selection_equals_ranking_by_insertion(seed):
+    """Both ways of ranking the k largest give the same indices in the same order: ties in index
+    order, -inf kept when the floor allows it, NaN, values under the floor and `skip` left out."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(0, 400)), int(rng.integers(1, 120))
+    values = rng.integers(-4, 4, size=n).astype(np.float64) if seed % 2 else rng.normal(size=n)
+    if n:
+        values[rng.integers(0, n, size=max(1, n // 5))] = -np.inf
+        values[rng.integers(0, n)] = np.nan
+    skip = int(rng.integers(-1, n)) if n else -1
+    floor = -np.inf if seed % 3 else float(rng.normal())
+    by_insertion, by_selection = np.full(max(n, 1), -9), np.full(max(n, 1), -9)
+    count = _rank_by_insertion(values, n, k, skip, floor, by_insertion)
+    assert _rank_by_selection(values, n, k, skip, floor, by_selection) == count
+    assert by_selection[:count].tolist() == by_insertion[:count].tolist()
+    eligible = [i for i in range(n) if i != skip and values[i] >= floor]
+    assert count == min(k, len(eligible))

@@ -136,6 +136,7 @@ ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
                     reason="the TTS engines are not installed (scripts/install_tts.sh)")
 def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, monkeypatch):
     from edge.recognizer import Recognizer
+    from train.card import decoding_section
     from train.datasets import is_dev
     from train.recipe import Recipe
 
@@ -160,7 +161,11 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
     assert json.loads((out / "calibration.json").read_text()) != json.loads((SHIPPED / "calibration.json").read_text())
     assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
     assert (meta["decoder"], meta["decoder_tuning"]) == (shipped["decoder"], shipped["decoder_tuning"])
-    assert "drift profile were fitted again with the new LM on the recipe's dev set" in (out / "MODEL_CARD.md").read_text()
+    assert meta["decoder"] == loaded.decoder  # the recipe's fixed settings, as `earshot train` gives them
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "drift profile were fitted again with the new LM on the recipe's dev set" in card
+    assert f"decoder settings are those `{recipe}` states" in card
+    assert decoding_section(meta) in card  # the Decoding section states the settings the bundle now has
     # --tune-decoder tunes the decoder on the same set (made once, reused) before the calibration
     tuned = tmp_path / "tuned"
     made = (work / "dev_synth" / "manifest.jsonl").stat().st_mtime_ns

@@ -125,6 +125,10 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"decoder": {"lm_weight": "high", "word_bonus": 1, "oov_penalty": 10}}, "decoder: .*are numbers"),
     ({"decoder": {"lm_weight": -1, "word_bonus": 1, "oov_penalty": 10}}, "decoder: lm_weight must be"),
     ({"decoder": 0.5}, "decoder: an object with lm_weight"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "hyp_prune_log_prob": "wide"}},
+     "decoder: hyp_prune_log_prob is a number"),
+    ({"decoder": {"lm_weight": 0.5, "word_bonus": 1, "oov_penalty": 10, "hyp_prune_log_prob": 3}},
+     "decoder: hyp_prune_log_prob must be < 0"),
     ({"base": {"bundle": "edge/models/default"}, "training": {"base_blend": 1.0}}, "training: base_blend must be in"),
     ({"training": {"base_blend": 0.5}}, "training: base_blend blends with a base model, and the recipe has no base"),
     ({"base": {"bundle": "edge/models/default"}, "training": {"base_blend": [0.3, 1.0]}}, "training: base_blend must be in"),
@@ -161,5 +165,9 @@ def test_a_recipe_can_fix_the_decoder_settings_and_an_extending_one_can_tune_the
     assert Recipe.load(tmp_path / "tuned.json").decoder is None
     (tmp_path / "narrow.json").write_text(json.dumps({"name": "n", "decoder": {**fixed, "beam": 16}}))
     assert Recipe.load(tmp_path / "narrow.json").decoder["beam"] == 16
+    (tmp_path / "margin.json").write_text(json.dumps({"name": "m", "decoder": {**fixed, "hyp_prune_log_prob": -12}}))
+    assert Recipe.load(tmp_path / "margin.json").decoder["hyp_prune_log_prob"] == -12.0
+    assert "hyp_prune_log_prob" not in Recipe.load(tmp_path / "narrow.json").decoder  # DecoderOptions' default
     assert Recipe.load(RECIPES[0].parent / "broader_catalog.json").decoder is None
-    assert Recipe.load(RECIPES[0].parent / "default.json").decoder["beam"] == 128
+    shipped = Recipe.load(RECIPES[0].parent / "default.json").decoder
+    assert (shipped["beam"], shipped["hyp_prune_log_prob"]) == (512, -12.0)
