@@ -186,7 +186,8 @@ def _write(bundle: Path, out: Path, arpa: str, meta: dict, record: dict, fit) ->
         if card.exists():
             replace_section(card, LM_HEADING, _card_section(bundle, record, "\n## Quantization\n" in card.read_text()))
             if fit is not None and DECODING_HEADING + "\n" in card.read_text():  # the settings may be new
-                replace_section(card, DECODING_HEADING, decoding_section(json.loads((staging / "bundle.json").read_text())))
+                fitted = json.loads((staging / "bundle.json").read_text())
+                replace_section(card, DECODING_HEADING, decoding_section(fitted))
             if EVALUATION_HEADING + "\n" in card.read_text():  # its figures were measured with the old LM
                 replace_section(card, EVALUATION_HEADING, f"{EVALUATION_HEADING}\n\nNot yet measured with this "
                                 "LM: `earshot eval MANIFEST --model BUNDLE` (scripts/eval_shipped.sh writes a table "

@@ -172,8 +172,8 @@ class Recipe:
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
     lm_real_speech: bool = True
-    # Decoder settings (lm_weight, word_bonus, oov_penalty; lexicon_only, beam, hyp_prune_log_prob) the bundle gets instead of
-    # those tuned on dev (train/tune_decoder.py); null tunes them. Dev's synthetic speech comes from
+    # Decoder settings (lm_weight, word_bonus, oov_penalty; optionally lexicon_only, beam,
+    # hyp_prune_log_prob) the bundle gets instead of those tuned on dev (train/tune_decoder.py); null tunes them. Dev's synthetic speech comes from
     # the training voices, and twice it chose a word bonus that held-out voices and real speech did
     # not bear (see train/recipes/default.json's notes), so a shipped recipe can state its settings.
     decoder: dict | None = None
@@ -264,7 +264,8 @@ def _decoder(value) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only, beam), or null to tune them")
+        raise ValueError("an object with lm_weight, word_bonus, oov_penalty (and lexicon_only, beam, hyp_prune_log_prob), "
+                         "or null to tune them")
     unknown = sorted(set(value) - {*DECODER_SETTINGS, *OPTIONAL_DECODER_SETTINGS})
     missing = [key for key in DECODER_SETTINGS if key not in value]
     if unknown or missing:
@@ -276,9 +277,10 @@ def _decoder(value) -> dict | None:
     settings = {**{key: float(value[key]) for key in DECODER_SETTINGS}, "lexicon_only": value.get("lexicon_only", False),
                 "beam": value.get("beam", DEFAULT_BEAM)}
     if "hyp_prune_log_prob" in value:
-        if not isinstance(value["hyp_prune_log_prob"], (int, float)) or isinstance(value["hyp_prune_log_prob"], bool):
+        margin = value["hyp_prune_log_prob"]
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool):
             raise ValueError("hyp_prune_log_prob is a number")
-        settings["hyp_prune_log_prob"] = float(value["hyp_prune_log_prob"])
+        settings["hyp_prune_log_prob"] = float(margin)
     DecoderOptions(**settings)
     return settings
 
