@@ -10,7 +10,9 @@ calibration set's condition and source: train/calibration_set.py) and averaged o
 a hundred single-word clips cut tight count as much as five hundred synthetic sentences. The
 winner has the lowest score (ties to the smaller LM weight, then OOV penalty); it goes into
 bundle.json's "decoder" section, which the recognizer uses as its defaults, with the beam width it
-was chosen at (the recognizer's: edge.decoding.options.DEFAULT_BEAM unless the bundle names one).
+was chosen at (the recognizer's: edge.decoding.options.DEFAULT_BEAM unless the bundle names one) and,
+where the recognizer's differs from DecoderOptions' default, the beam's hypothesis margin it was
+chosen with (so a bundle decoding at beam 512, margin -12, is tuned so and keeps them).
 Then the winner is tried once more with the beam restricted to the lexicon's words (lexicon_only),
 which is kept when it lowers the score further.
 
@@ -36,6 +38,7 @@ LM_WEIGHTS = (0.3, 0.5, 0.8, 1.2, 1.6)
 WORD_BONUSES = (0.0, 1.0, 2.0, 3.0)
 OOV_PENALTIES = (0.0, 2.0, 5.0, 10.0, 20.0)
 DECODER_KEYS = ("lm_weight", "word_bonus", "oov_penalty", "lexicon_only")
+DEFAULT_MARGIN = DecoderOptions().hyp_prune_log_prob
 
 
 def tune(recognizer, utterances, beam: int | None = None, group=None) -> tuple[dict, list[dict]]:
@@ -43,6 +46,7 @@ def tune(recognizer, utterances, beam: int | None = None, group=None) -> tuple[d
     the recognizer's) on `utterances`, and every setting's score: its dev WER averaged over the
     groups `group(utterance)` names (one group when None)."""
     beam = beam or recognizer.options.decoder.beam
+    margin = recognizer.options.decoder.hyp_prune_log_prob
     groups = [group(u) if group else "all" for u in utterances]
     cached = [(recognizer.window_log_probs(read_audio(u.audio).samples), normalize_text(u.text))
               for u in tqdm(utterances, desc="dev log-probs", unit="utt")]
@@ -50,18 +54,23 @@ def tune(recognizer, utterances, beam: int | None = None, group=None) -> tuple[d
     for lm_weight, word_bonus, oov_penalty in tqdm(list(itertools.product(LM_WEIGHTS, WORD_BONUSES, OOV_PENALTIES)),
                                                    desc="decoder grid", unit="setting"):
         settings = {"lm_weight": lm_weight, "word_bonus": word_bonus, "oov_penalty": oov_penalty, "lexicon_only": False}
-        table.append({**settings, "wer": _dev_wer(recognizer.bundle, cached, groups, beam, settings)})
+        table.append({**settings, "wer": _dev_wer(recognizer.bundle, cached, groups, beam, settings, margin)})
     best = min(table, key=lambda row: (row["wer"], row["lm_weight"], row["oov_penalty"]))
     if recognizer.bundle.lm_path is not None or recognizer.bundle.extra.get("lexicon"):
         constrained = {**best, "lexicon_only": True}
-        constrained["wer"] = _dev_wer(recognizer.bundle, cached, groups, beam, constrained)
+        constrained["wer"] = _dev_wer(recognizer.bundle, cached, groups, beam, constrained, margin)
         table.append(constrained)
         best = min((best, constrained), key=lambda row: row["wer"])
-    return {**{k: best[k] for k in DECODER_KEYS}, "beam": beam}, table
+    chosen = {**{k: best[k] for k in DECODER_KEYS}, "beam": beam}
+    if margin != DEFAULT_MARGIN:
+        chosen["hyp_prune_log_prob"] = margin
+    return chosen, table
 
 
-def _dev_wer(bundle, cached: list, groups: list[str], beam: int, settings: dict) -> float:
-    options = replace(DecoderOptions(beam=beam), **{k: settings[k] for k in DECODER_KEYS})
+def _dev_wer(bundle, cached: list, groups: list[str], beam: int, settings: dict,
+             margin: float | None = None) -> float:
+    options = replace(DecoderOptions(beam=beam, hyp_prune_log_prob=DEFAULT_MARGIN if margin is None else margin),
+                      **{k: settings[k] for k in DECODER_KEYS})
     decoder = CtcDecoder.from_bundle(bundle, options)
     by_group: dict[str, list[EditCounts]] = {}
     for (log_probs, reference), name in zip(cached, groups):

@@ -22,6 +22,23 @@ def test_tuning_picks_a_setting_from_the_grid_and_records_every_score(tiny_bundl
     json.dumps(table)
 
 
+def test_tuning_keeps_the_recognizers_hypothesis_margin(tiny_bundle):
+    """A bundle that decodes with a margin other than the default is tuned with it and keeps it."""
+    from dataclasses import replace
+
+    from edge.recognizer import Recognizer
+    from train.corpus import read_manifest
+    from train.tune_decoder import DECODER_KEYS, tune
+
+    manifest = PUBLIC_EVAL / "manifest.jsonl"
+    if not manifest.exists():
+        pytest.skip("shared evaluation data not found")
+    plain = Recognizer.load(tiny_bundle)
+    narrow = Recognizer.load(tiny_bundle, decoder=replace(plain.options.decoder, hyp_prune_log_prob=-12.0))
+    best, _ = tune(narrow, read_manifest(manifest)[:2], beam=2)
+    assert set(best) == {*DECODER_KEYS, "beam", "hyp_prune_log_prob"} and best["hyp_prune_log_prob"] == -12.0
+
+
 def test_the_score_averages_the_groups_wer_so_a_small_group_counts_as_much_as_a_large_one(tiny_bundle):
     from edge.audio import read_audio
     from edge.recognizer import Recognizer
