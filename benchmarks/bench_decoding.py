@@ -136,9 +136,9 @@ def test_beam8_lm_search(benchmark, log_probs, lm, implementation):
 def test_ranking_a_wide_beams_hypotheses(benchmark, ranking):
     """A step of a beam-512 search ranks about 900-2,000 scored prefixes for the best 512: the
     insertion it used to do for every width against the selection it does past INSERTION_MAX_K."""
-    from edge.decoding import beam_kernel
+    from edge.decoding import ranking as ranking_module
 
-    rank = {"insertion": beam_kernel._rank_by_insertion, "selection": beam_kernel._rank_by_selection}[ranking]
+    rank = {"insertion": ranking_module._rank_by_insertion, "selection": ranking_module._rank_by_selection}[ranking]
     values = np.random.default_rng(SEED).normal(-30.0, 8.0, size=2000)
     ranked = np.empty(2000, dtype=np.int64)
     assert benchmark(rank, values, 2000, 512, -1, -np.inf, ranked) == 512

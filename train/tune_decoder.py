@@ -68,9 +68,8 @@ def tune(recognizer, utterances, beam: int | None = None, group=None) -> tuple[d
 
 
 def _dev_wer(bundle, cached: list, groups: list[str], beam: int, settings: dict,
-             margin: float | None = None) -> float:
-    options = replace(DecoderOptions(beam=beam, hyp_prune_log_prob=DEFAULT_MARGIN if margin is None else margin),
-                      **{k: settings[k] for k in DECODER_KEYS})
+             margin: float = DEFAULT_MARGIN) -> float:
+    options = replace(DecoderOptions(beam=beam, hyp_prune_log_prob=margin), **{k: settings[k] for k in DECODER_KEYS})
     decoder = CtcDecoder.from_bundle(bundle, options)
     by_group: dict[str, list[EditCounts]] = {}
     for (log_probs, reference), name in zip(cached, groups):

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from edge.decoding.lm_tables import lm_advance, lm_log10_prob
+from edge.decoding.ranking import rank
 from edge.decoding.search_tables import NO_MATCH, NOT_A_WORD, OFF_TRIE, SearchTables
 
 NEG_INF = -np.inf
@@ -36,8 +37,6 @@ NODES_PER_STEP = 16  # room for this many nodes per step before the node arrays 
 # the start saves the doubling copies, which cost time and memory (10 s of speech at beam 128: search
 # 12.3 -> 10.1 ms, peak RSS +29 -> +16 MB; rows never written are never paged in).
 NODES_PER_HYPOTHESIS_STEP = 2
-# _rank inserts into the sorted top k up to this k, and selects beyond it.
-INSERTION_MAX_K = 32
 
 
 @njit(cache=True, nogil=True)
@@ -95,13 +94,13 @@ def prefix_beam_search(log_probs, prune_log_prob, max_tokens, tables: SearchTabl
             estimates[n_estimates] = stay + floats[node, CONTEXT]
             n_estimates += 1
         # the reference's _candidates: the likeliest non-blank tokens at or above the floor
-        n_cands = _rank(row, row.shape[0], max_tokens, params.blank, prune_log_prob, candidates)
+        n_cands = rank(row, row.shape[0], max_tokens, params.blank, prune_log_prob, candidates)
         if n_cands:
             top_lp = row[candidates[0]]
             for i in range(n_beams):
                 estimates[n_estimates] = beam_total[i] + floats[beam_node[i], CONTEXT] + top_lp
                 n_estimates += 1
-        n_top = _rank(estimates, n_estimates, beam, -1, NEG_INF, ranked)
+        n_top = rank(estimates, n_estimates, beam, -1, NEG_INF, ranked)
         floor = estimates[ranked[0]] + params.hyp_margin
         if n_top == beam and estimates[ranked[beam - 1]] > floor:
             floor = estimates[ranked[beam - 1]]
@@ -194,7 +193,7 @@ def prefix_beam_search(log_probs, prune_log_prob, max_tokens, tables: SearchTabl
                 scored[n_scored, 1] = NEG_INF
                 scored[n_scored, 2] = pb
                 n_scored += 1
-        n_top = _rank(scored_value, n_scored, beam, -1, NEG_INF, ranked)
+        n_top = rank(scored_value, n_scored, beam, -1, NEG_INF, ranked)
         keep = scored_value[ranked[0]] + params.hyp_margin
         n_beams = 0
         for r in range(n_top):
@@ -206,72 +205,6 @@ def prefix_beam_search(log_probs, prune_log_prob, max_tokens, tables: SearchTabl
                 beam_total[n_beams] = scored[entry, 2]
                 n_beams += 1
     return _finish(ints, floats, beam_node[:n_beams], beam_total[:n_beams], tables)
-
-
-@njit(cache=True, nogil=True)
-def _rank(values, n, k, skip, floor, ranked):  # pragma: no cover - numba
-    """Indices of the k largest of values[:n] into ranked, best first, ties in index order (a
-    stable sort, as the reference's sorts), leaving out index `skip` and values below `floor`;
-    returns how many. Insertion for a few (a step's tokens), selection then a sort for many (a
-    wide beam's hypotheses: insertion costs up to k moves per value, which made beam 512 spend
-    most of its time here)."""
-    if k <= INSERTION_MAX_K:
-        return _rank_by_insertion(values, n, k, skip, floor, ranked)
-    return _rank_by_selection(values, n, k, skip, floor, ranked)
-
-
-@njit(cache=True, nogil=True)
-def _rank_by_insertion(values, n, k, skip, floor, ranked):  # pragma: no cover - numba
-    """_rank by inserting each value into the sorted top k: O(n k) at worst, fastest for small k."""
-    n_top = 0
-    for i in range(n):
-        value = values[i]
-        if i == skip or not value >= floor or (n_top == k and not value > values[ranked[k - 1]]):
-            continue
-        at = min(n_top, k - 1)
-        while at > 0 and value > values[ranked[at - 1]]:
-            ranked[at] = ranked[at - 1]
-            at -= 1
-        ranked[at] = i
-        n_top = min(n_top + 1, k)
-    return n_top
-
-
-@njit(cache=True, nogil=True)
-def _rank_by_selection(values, n, k, skip, floor, ranked):  # pragma: no cover - numba
-    """_rank by selecting the k-th largest value (O(n)), keeping the k values above it (ties with
-    it by index), then a stable sort of those k: O(n + k log k)."""
-    pool = np.empty(n, dtype=np.int64)  # eligible indices, in index order
-    m = 0
-    for i in range(n):
-        if i != skip and values[i] >= floor:
-            pool[m] = i
-            m += 1
-    if m > k:
-        keys = np.empty(m)
-        for j in range(m):
-            keys[j] = values[pool[j]]
-        kth = np.partition(keys, m - k)[m - k]  # the k-th largest
-        ties = k
-        for j in range(m):
-            if values[pool[j]] > kth:
-                ties -= 1
-        kept = 0
-        for j in range(m):  # in index order, so the first ties with the k-th largest stay
-            value = values[pool[j]]
-            if value > kth or (value == kth and ties > 0):
-                if value == kth:
-                    ties -= 1
-                pool[kept] = pool[j]
-                kept += 1
-        m = kept
-    keys = np.empty(m)
-    for j in range(m):
-        keys[j] = -values[pool[j]]
-    order = np.argsort(keys, kind="mergesort")  # stable: equal values stay in index order
-    for j in range(m):
-        ranked[j] = pool[order[j]]
-    return m
 
 
 @njit(cache=True, nogil=True)

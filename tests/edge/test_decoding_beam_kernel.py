@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from edge.decoding.beam import PrefixBeamSearch
-from edge.decoding.beam_kernel import INSERTION_MAX_K, _rank_by_insertion, _rank_by_selection
+from edge.decoding.ranking import INSERTION_MAX_K, _rank_by_insertion, _rank_by_selection
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
