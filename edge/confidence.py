@@ -23,9 +23,12 @@ against it. With a beam, the word's n-best support multiplies in:
 Utterance confidence. Features (UtteranceFeatures): mean and min word confidence, the best
 hypothesis's n-best posterior (the margin over the runner-up; 1 for greedy), the fraction of
 words outside the decoder's vocabulary, the LM's natural-log probability per word, the word
-count, and the audio's level above 4 kHz (edge/frontend/bandwidth.py: narrowband audio, which
-the model handles worse, is told apart there). An empty transcript has one pseudo-word whose confidence is the smallest blank
-posterior over the steps (how sure the least sure step is that nothing was said).
+count, the audio's level above 4 kHz (edge/frontend/bandwidth.py: narrowband audio, which
+the model handles worse, is told apart there), the mean entropy of the network's per-step token
+distributions (frame_entropy, nats: noise and voices unlike training's spread the posteriors of
+every step, not only of the decoded words') and the log of the window's length in seconds. An
+empty transcript has one pseudo-word whose confidence is the smallest blank posterior over the
+steps (how sure the least sure step is that nothing was said).
 The uncalibrated (raw) confidence is
 
     raw = sqrt(mean_word * min_word) * top_posterior * (1 - OOV_WEIGHT * oov_rate)
@@ -62,8 +65,10 @@ if TYPE_CHECKING:
 OOV_WEIGHT = 0.5
 # Smallest value whose log a feature takes, so that a zero confidence stays finite.
 LOG_FLOOR = 1e-6
+# A window's length in seconds is floored here before its log is taken (an empty window has none).
+MIN_DURATION_S = 0.01
 FEATURE_NAMES = ("log_mean_word", "log_min_word", "log_top_posterior", "oov_rate",
-                 "lm_log_prob_per_word", "n_words", "log_raw", "high_band")
+                 "lm_log_prob_per_word", "n_words", "log_raw", "high_band", "frame_entropy", "log_duration")
 CALIBRATION_METHODS = ("identity", "isotonic", "platt", "logistic")
 
 
@@ -78,6 +83,8 @@ class UtteranceFeatures:
     lm_log_prob_per_word: float
     n_words: int
     high_band: float = 0.0  # the audio's level above 4 kHz (edge.frontend.bandwidth); 0.0 when unknown
+    frame_entropy: float = 0.0  # mean entropy (nats) of the per-step token distributions (mean_frame_entropy)
+    duration_s: float = 0.0  # the decoded window's length
 
     @property
     def raw(self) -> float:
@@ -96,6 +103,8 @@ class UtteranceFeatures:
             "n_words": float(self.n_words),
             "log_raw": math.log(max(self.raw, LOG_FLOOR)),
             "high_band": self.high_band,
+            "frame_entropy": self.frame_entropy,
+            "log_duration": math.log(max(self.duration_s, MIN_DURATION_S)),
         }
 
     def to_dict(self) -> dict:
@@ -129,6 +138,17 @@ def word_acoustic_confidences(log_probs: np.ndarray, path: np.ndarray, spans: li
     return confidences
 
 
+def mean_frame_entropy(log_probs: np.ndarray) -> float:
+    """Mean over the steps of (steps, tokens) log-probabilities of each step's entropy in nats:
+    0 when every step is sure of one token; 0.0 for no steps."""
+    if not len(log_probs):
+        return 0.0
+    log_probs = np.asarray(log_probs, dtype=np.float64)
+    probs = np.exp(log_probs)
+    terms = np.multiply(probs, log_probs, out=np.zeros_like(probs), where=probs > 0.0)  # 0 log 0 = 0
+    return float(-terms.sum(axis=1).mean())
+
+
 def nbest_posteriors(scores: Sequence[float]) -> np.ndarray:
     """Softmax of hypothesis scores (nats): each hypothesis's share of the n-best."""
     values = np.asarray(scores, dtype=np.float64)
@@ -151,7 +171,8 @@ def word_support(best_words: Sequence[str], nbest_words: Sequence[Sequence[str]]
 
 def utterance_features(word_confidences: Sequence[float], top_posterior: float, oov_rate: float,
                        lm_log_prob_per_word: float, blank_confidence: float,
-                       high_band: float = 0.0) -> UtteranceFeatures:
+                       high_band: float = 0.0, frame_entropy: float = 0.0,
+                       duration_s: float = 0.0) -> UtteranceFeatures:
     """Collect the utterance features; `blank_confidence` stands in for words when there are none."""
     values = list(word_confidences) or [blank_confidence]
     return UtteranceFeatures(
@@ -162,6 +183,8 @@ def utterance_features(word_confidences: Sequence[float], top_posterior: float, 
         lm_log_prob_per_word=float(lm_log_prob_per_word),
         n_words=len(word_confidences),
         high_band=float(high_band),
+        frame_entropy=float(frame_entropy),
+        duration_s=float(duration_s),
     )
 
 

@@ -19,19 +19,22 @@ from train.recipe import Recipe
 
 def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
     """Copies of the dev utterances in the conditions a device meets, for decoder tuning and
-    calibration (train/calibration_set.py): "augmented" (noisy, band-limited), "tight" (cut tight) and
-    "shifted" (the synthetic ones in voices the network never heard). The augmented copies' babble
-    comes from the dev utterances (the same set whichever command fits), in a folder of its own,
-    since copies once made are reused."""
+    calibration (train/calibration_set.py): "augmented" (noisy, band-limited), "tight" (cut tight),
+    "shifted" (the synthetic ones in voices the network never heard) and "shifted_augmented" (those
+    augmented). The augmented copies' babble comes from the dev utterances (the same set whichever
+    command fits), in a folder of its own, since copies once made are reused."""
     from train.babble import babble_folder_name, recipe_augmenter
     from train.calibration_set import augmented_copies, shifted_voice_copies, tight_copies
 
     augmenter = recipe_augmenter(recipe.augment, (u.audio for u in data.dev), recipe.seed)
     babble = babble_folder_name(recipe.augment)
     augmented_folder = folder / babble if babble else folder
+    shifted = shifted_voice_copies(data.dev, folder / "shifted", recipe.seed)
     return {"augmented": augmented_copies(data.dev, augmented_folder, augmenter, recipe.seed),
             "tight": tight_copies(data.dev, folder / "tight"),
-            "shifted": shifted_voice_copies(data.dev, folder / "shifted", recipe.seed)}
+            "shifted": shifted,
+            "shifted_augmented": augmented_copies(shifted, augmented_folder / "shifted_augmented", augmenter,
+                                                  recipe.seed, condition="shifted_augmented")}
 
 
 def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True,

@@ -125,7 +125,8 @@ class CtcDecoder:
         least_blank = float(np.exp(log_probs[:, self.blank_id].min())) if len(log_probs) else 1.0
         features = conf.utterance_features(word_confidences, best.top_posterior, self._oov_rate(word_texts),
                                            self._lm_per_word(word_texts), blank_confidence=least_blank,
-                                           high_band=high_band)
+                                           high_band=high_band, frame_entropy=conf.mean_frame_entropy(log_probs),
+                                           duration_s=len(log_probs) * self.step_s)
         raw = features.raw
         confidence = conf.apply_calibration(raw, self._utterance_map, features.as_dict())
         words = tuple(

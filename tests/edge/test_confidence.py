@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.confidence import (FEATURE_NAMES, OOV_WEIGHT, UtteranceFeatures, apply_calibration,
-                             check_calibration, nbest_posteriors, word_support)
+                             check_calibration, mean_frame_entropy, nbest_posteriors, word_support)
 from edge.decoding import CtcDecoder, DecoderOptions
 from tests.edge.decoding_fixtures import BLANK_ID, SEPARATOR, STEP_S, TOKENS, peaky, rows_to_log_probs
 
@@ -90,6 +90,26 @@ def test_raw_utterance_confidence_formula():
     named = features.as_dict()
     assert set(named) == set(FEATURE_NAMES)
     assert named["log_min_word"] == pytest.approx(math.log(0.4))
+
+
+def test_frame_entropy_is_zero_when_every_step_is_sure_and_log2_for_a_coin_toss():
+    with np.errstate(divide="ignore"):  # -inf where a token has no chance
+        sure = np.log(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+        toss = np.log(np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]))
+    assert mean_frame_entropy(sure) == 0.0
+    assert mean_frame_entropy(toss) == pytest.approx(math.log(2) / 2)
+    assert mean_frame_entropy(np.zeros((0, 3))) == 0.0
+
+
+def test_decoded_features_carry_the_frame_entropy_and_the_windows_length():
+    log_probs = _spell("play jazz", 0.9)
+    result = _decode(log_probs)
+    assert result.features.frame_entropy == pytest.approx(mean_frame_entropy(log_probs))
+    assert 0.0 < result.features.frame_entropy < math.log(log_probs.shape[1])
+    named = result.features.as_dict()
+    assert named["log_duration"] == pytest.approx(math.log(len(log_probs) * STEP_S))
+    unsure = _decode(_spell("play jazz", 0.6))
+    assert unsure.features.frame_entropy > result.features.frame_entropy
 
 
 def test_words_outside_the_lexicon_lower_the_utterance_confidence():

@@ -81,3 +81,19 @@ def test_shifted_voice_copies_move_a_synthetic_voice_and_leave_real_speech_alone
     assert least - 0.2 <= abs(semitones) <= most + 0.2, f"moved {semitones:+.1f} semitones, not out of training's reach"
     (again,) = shifted_voice_copies([synthetic], tmp_path / "elsewhere", seed=3)
     assert np.array_equal(sf.read(again.audio)[0], shifted), "the same seed gives the same voice"
+
+
+def test_shifted_voice_copies_augmented_keep_their_source_and_get_their_own_condition(tmp_path):
+    rate = 16000
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
+    audio = tmp_path / "wav" / "flite-slt" / "000001_abcd.wav"
+    audio.parent.mkdir(parents=True)
+    sf.write(audio, tone, rate, subtype="PCM_16")
+    synthetic = Utterance(audio, "a", 1.0, "flite-slt", "flite-slt", {"set": "dev", "engine": "flite"})
+    (shifted,) = shifted_voice_copies([synthetic], tmp_path / "shifted", seed=3)
+    augmenter = Augmenter(p_speed=0.0, p_noise=1.0)
+    (copy,) = augmented_copies([shifted], tmp_path / "shifted_augmented", augmenter, seed=3,
+                               condition="shifted_augmented")
+    assert copy.tags == {"set": "dev", "engine": "flite", "condition": "shifted_augmented"}
+    noisy, clean = sf.read(copy.audio)[0], sf.read(shifted.audio)[0]
+    assert len(noisy) == len(clean) and not np.allclose(noisy, clean, atol=1e-3)

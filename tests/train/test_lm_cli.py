@@ -158,7 +158,12 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
     assert synthetic and all(is_dev(loaded, loaded.synthetic, row["text"], row["voice"]) for row in synthetic)
     assert dev["utterances"] == refit["dev_utterances"] > len(synthetic)  # plus the real dev speakers
     assert dev["calibration_utterances"] == refit["dev_utterances"] + sum(refit["copies"].values())
-    assert json.loads((out / "calibration.json").read_text()) != json.loads((SHIPPED / "calibration.json").read_text())
+    # every shifted-voice copy is augmented too: an unheard voice on degraded audio
+    assert set(refit["copies"]) == {"augmented", "tight", "shifted", "shifted_augmented"}
+    assert refit["copies"]["shifted_augmented"] == refit["copies"]["shifted"] > 0
+    calibration = json.loads((out / "calibration.json").read_text())
+    assert calibration != json.loads((SHIPPED / "calibration.json").read_text())
+    assert {"frame_entropy", "log_duration"} <= set(calibration["features"])
     assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
     assert (meta["decoder"], meta["decoder_tuning"]) == (shipped["decoder"], shipped["decoder_tuning"])
     assert meta["decoder"] == loaded.decoder  # the recipe's fixed settings, as `earshot train` gives them

@@ -42,13 +42,15 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     synthetic = [json.loads(line) for line in (tmp_path / "work" / "synth_train" / "manifest.jsonl").open()]
     assert len(synthetic) == 8 and all(row["text"] for row in synthetic)
     # The decoder was tuned on the calibration set (the dev utterances as recorded, augmented, cut
-    # tight and, the synthetic ones, in a shifted voice), and the recognizer starts from its settings.
+    # tight and, the synthetic ones, in a shifted voice, plain and augmented), and the recognizer
+    # starts from its settings.
     meta = json.loads((out / "bundle.json").read_text())
     dev = meta["dev_results"]
     assert dev["calibration_utterances"] == meta["decoder_tuning"]["utterances"]
     assert dev["calibration_utterances"] == (dev["utterances"] + dev["augmented_utterances"] + dev["tight_utterances"]
-                                             + dev["shifted_utterances"])
+                                             + dev["shifted_utterances"] + dev["shifted_augmented_utterances"])
     assert 0 < dev["shifted_utterances"] < dev["utterances"]  # synthetic dev speech only, not Speech Commands
+    assert dev["shifted_augmented_utterances"] == dev["shifted_utterances"]
     assert dev["augmented_utterances"] == dev["utterances"]
     assert dev["tight_utterances"] > 0  # Speech Commands clips have silence at their edges
     assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
@@ -118,6 +120,7 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     assert chosen["base_blend"] == best.get("base_blend", 0.0)
     # babble among the noises: the calibration set's augmented copies live apart from plain ones
     assert any((tmp_path / "ft_bundle_work" / "calibration_copies" / "babble4").glob("*.wav"))
+    assert any((tmp_path / "ft_bundle_work" / "calibration_copies" / "babble4" / "shifted_augmented").glob("*.wav"))
     card = (out / "MODEL_CARD.md").read_text()
     assert "weights blended 0.5 with the base model's, batch norms recomputed" in card
     assert "(the lowest dev CER of base shares 0, 0.5), batch norms recomputed" in card
