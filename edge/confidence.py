@@ -35,7 +35,11 @@ The uncalibrated (raw) confidence is
 
 Calibration maps raw (or the features) to the probability that the utterance is right, fitted
 on held-out data by `train/calibrate.py`. A bundle's calibration.json holds one map for the
-utterance, or {"utterance": map, "word": map}. A map is one of
+utterance, or {"utterance": map, "word": map}. The word map gives the probability that a word is
+right; a one-number map reads the word's raw confidence, a logistic one its WORD_FEATURE_NAMES
+(word_features): the log-odds of its raw confidence and of its utterance's calibrated confidence,
+and the log of its length. A word's posteriors alone do not tell an out-of-domain utterance's
+clearly spoken but wrong words from right ones; the utterance's confidence does. A map is one of
 
     {"method": "identity"}
     {"method": "isotonic", "x": [...], "y": [...]}   piecewise-linear through (x, y), x increasing,
@@ -43,7 +47,8 @@ utterance, or {"utterance": map, "word": map}. A map is one of
     {"method": "platt", "a": a, "b": b}               1 / (1 + exp(-(a * raw + b)))
     {"method": "logistic", "features": [names], "weights": [...], "bias": b,
      "mean": [...], "scale": [...]}                   1 / (1 + exp(-(b + sum_i w_i (f_i - mean_i) / scale_i)))
-                                                      over named features (FEATURE_NAMES); mean
+                                                      over named features (FEATURE_NAMES, or
+                                                      WORD_FEATURE_NAMES in a word map); mean
                                                       and scale are optional (0 and 1)
 """
 
@@ -69,6 +74,7 @@ LOG_FLOOR = 1e-6
 MIN_DURATION_S = 0.01
 FEATURE_NAMES = ("log_mean_word", "log_min_word", "log_top_posterior", "oov_rate",
                  "lm_log_prob_per_word", "n_words", "log_raw", "high_band", "frame_entropy", "log_duration")
+WORD_FEATURE_NAMES = ("log_odds_word", "log_odds_utterance", "log_word_length")
 CALIBRATION_METHODS = ("identity", "isotonic", "platt", "logistic")
 
 
@@ -149,6 +155,19 @@ def mean_frame_entropy(log_probs: np.ndarray) -> float:
     return float(-terms.sum(axis=1).mean())
 
 
+def word_features(word_confidence: float, utterance_confidence: float, word: str) -> dict[str, float]:
+    """The named features a logistic word map reads (WORD_FEATURE_NAMES): the log-odds of the
+    word's raw confidence and of its utterance's calibrated confidence, and the log of the word's
+    length in characters."""
+    return {"log_odds_word": _log_odds(word_confidence), "log_odds_utterance": _log_odds(utterance_confidence),
+            "log_word_length": math.log(max(len(word), 1))}
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, LOG_FLOOR), 1.0 - LOG_FLOOR)
+    return math.log(p / (1.0 - p))
+
+
 def nbest_posteriors(scores: Sequence[float]) -> np.ndarray:
     """Softmax of hypothesis scores (nats): each hypothesis's share of the n-best."""
     values = np.asarray(scores, dtype=np.float64)
@@ -208,14 +227,17 @@ def check_calibration(calibration: Mapping | None) -> None:
         if unknown or not calibration:
             raise ValueError("calibration must have a 'method', or 'utterance' and/or 'word' maps; "
                              f"got keys {sorted(calibration)}")
-        for part in ("utterance", "word"):
+        for part, known in (("utterance", FEATURE_NAMES), ("word", WORD_FEATURE_NAMES)):
             if calibration.get(part) is not None:
-                if "method" not in calibration[part]:
+                if not isinstance(calibration[part], Mapping) or "method" not in calibration[part]:
                     raise ValueError(f"calibration '{part}' map has no 'method'")
-                check_calibration(calibration[part])
-        if (calibration.get("word") or {}).get("method") == "logistic":
-            raise ValueError("the 'word' calibration map reads one number: identity, isotonic or platt")
+                _check_map(calibration[part], known)
         return
+    _check_map(calibration, FEATURE_NAMES)
+
+
+def _check_map(calibration: Mapping, known: Sequence[str]) -> None:
+    """Raise ValueError if `calibration` is not one map whose logistic features are among `known`."""
     method = calibration["method"]
     if method not in CALIBRATION_METHODS:
         raise ValueError(f"unknown calibration method {method!r}; expected one of "
@@ -234,10 +256,10 @@ def check_calibration(calibration: Mapping | None) -> None:
         names, weights = calibration.get("features"), calibration.get("weights")
         if not isinstance(names, Sequence) or not isinstance(weights, Sequence) or len(names) != len(weights):
             raise ValueError("logistic calibration needs lists 'features' and 'weights' of the same length")
-        unknown = [name for name in names if name not in FEATURE_NAMES]
+        unknown = [name for name in names if name not in known]
         if unknown:
             raise ValueError(f"logistic calibration: unknown features {unknown}; "
-                             f"known: {', '.join(FEATURE_NAMES)}")
+                             f"known: {', '.join(known)}")
         for key in ("mean", "scale"):
             if key in calibration and len(calibration[key]) != len(names):
                 raise ValueError(f"logistic calibration '{key}' must have one value per feature")

@@ -11,7 +11,12 @@ From held-out pairs (raw confidence or features, correct) where correct means "t
 - logistic: p = sigmoid(bias + sum_i w_i (f_i - mean_i) / scale_i) over named utterance features
   (edge.confidence.FEATURE_NAMES), by Newton's method with an L2 penalty on w.
 
-A bundle's calibration.json holds one map, or {"utterance": map, "word": map}.
+A bundle's calibration.json holds one map, or {"utterance": map, "word": map}. Bundles get both
+(fit_bundle_calibration): the utterance map by logistic regression over the utterance features, then
+the word map by logistic regression over the word features (edge.confidence.word_features: the raw
+word confidence and the utterance's confidence under the map just fitted) against whether each
+returned word was right (train/evaluation/word_confidence.py), on results decoded by
+recognizer_for_calibration.
 
     python -m train.calibrate RECORDS.jsonl OUT.json [--method isotonic|platt|logistic]
 
@@ -29,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.confidence import FEATURE_NAMES, check_calibration
+from edge.confidence import (FEATURE_NAMES, WORD_FEATURE_NAMES, apply_calibration, check_calibration,
+                             word_features)
 
 METHODS = ("isotonic", "platt", "logistic")
 NEWTON_ITERATIONS = 100
@@ -78,10 +84,11 @@ def fit_platt(raw: Sequence[float], correct: Sequence[bool]) -> dict:
 
 def fit_logistic(features: Sequence[Mapping[str, float]], correct: Sequence[bool],
                  names: Sequence[str] = FEATURE_NAMES, l2: float = DEFAULT_L2) -> dict:
-    """Logistic regression over named features, standardised; returns a "logistic" map."""
-    unknown = [n for n in names if n not in FEATURE_NAMES]
+    """Logistic regression over named utterance or word features, standardised; returns a "logistic" map."""
+    known = (*FEATURE_NAMES, *WORD_FEATURE_NAMES)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown features {unknown}; known: {', '.join(FEATURE_NAMES)}")
+        raise ValueError(f"unknown features {unknown}; known: {', '.join(known)}")
     if len(features) != len(correct):
         raise ValueError(f"{len(features)} feature rows but {len(correct)} labels")
     if not features:
@@ -121,6 +128,41 @@ def fit_on_results(results: Sequence, method: str = "logistic") -> dict:
     """Fit `method` on evaluation results (train.evaluation's UtteranceResult: transcript, correct)."""
     return fit_calibration([{"raw": r.transcript.raw_confidence, "features": r.transcript.features,
                              "correct": r.correct} for r in results], method=method)
+
+
+def fit_bundle_calibration(results: Sequence) -> dict:
+    """A bundle's calibration from evaluation results decoded by recognizer_for_calibration:
+    {"utterance": logistic map, "word": logistic map over the word features}, or the utterance
+    map alone when no word came out."""
+    utterance = fit_on_results(results, method="logistic")
+    rows: list[dict[str, float]] = []
+    correct: list[bool] = []
+    for result in results:
+        confidence = apply_calibration(result.transcript.raw_confidence, utterance, result.features)
+        for outcome in result.word_outcomes:
+            rows.append(word_features(outcome.confidence, confidence, outcome.word))
+            correct.append(outcome.correct)
+    if not rows:
+        return utterance
+    calibration = {"utterance": utterance, "word": fit_logistic(rows, correct, names=WORD_FEATURE_NAMES)}
+    check_calibration(calibration)
+    return calibration
+
+
+def recognizer_for_calibration(bundle: Path):
+    """The bundle's Recognizer with its word map left out, so that its words' confidences come
+    out raw: what a new word map is fitted on (the utterance map reads raw features anyway)."""
+    from dataclasses import replace
+
+    from edge.confidence import split_calibration
+    from edge.decoding.decoder import CtcDecoder
+    from edge.recognizer import Recognizer
+
+    recognizer = Recognizer.load(bundle)
+    utterance_map, _ = split_calibration(recognizer.bundle.calibration)
+    without_word_map = replace(recognizer.bundle, calibration=utterance_map)
+    recognizer.decoder = CtcDecoder.from_bundle(without_word_map, recognizer.options.decoder)
+    return recognizer
 
 
 def main(argv: list[str] | None = None) -> int:

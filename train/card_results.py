@@ -22,17 +22,21 @@ SPLIT_ROWS = (("domain", "in"), ("phrasing", "seen"), ("phrasing", "heldout"))
 
 
 def evaluation_section(summaries: list[dict], command: str = "") -> str:
-    """The card's evaluation section: WER, CER, AUROC, ECE and OOV share per evaluated set."""
+    """The card's evaluation section: WER, CER, utterance and word AUROC and ECE, and OOV share per
+    evaluated set."""
     lines = [HEADING, "", "Figures from `earshot eval` (beam search with the LM, the bundle's tuned decoder settings, "
              "one thread). Several manifests evaluated together are their union; rows named 'set, tag value' are a set's "
-             "in-domain part and its seen and held-out phrasings (manifest tags).", ""]
+             "in-domain part and its seen and held-out phrasings (manifest tags). AUROC and ECE are those of the "
+             "utterance confidence (is the utterance right?) and of the word confidences (is each word returned right?).",
+             ""]
     if command:
         lines += [f"Command: `{command}`", ""]
-    lines += ["| set | utterances | WER | CER | AUROC | ECE | reference words outside the vocabulary |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["| set | utterances | WER | CER | AUROC | ECE | word AUROC | word ECE | reference words outside the vocabulary |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for summary in summaries:
         name = _set_name(summary.get("manifest", ""))
-        lines.append(_row(name, summary, summary.get("auroc"), summary.get("ece"), summary.get("oov_rate")))
+        lines.append(_row(name, summary, summary.get("auroc"), summary.get("ece"), summary.get("oov_rate"),
+                          summary.get("word_auroc"), summary.get("word_ece")))
         if name.startswith("union"):
             continue
         for key, value in SPLIT_ROWS:
@@ -42,9 +46,10 @@ def evaluation_section(summaries: list[dict], command: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row(name: str, figures: dict, auroc=None, ece=None, oov_rate=None) -> str:
+def _row(name: str, figures: dict, auroc=None, ece=None, oov_rate=None, word_auroc=None, word_ece=None) -> str:
     return "| " + " | ".join([name, str(figures.get("utterances", "")), percent(figures.get("wer")),
-                              percent(figures.get("cer")), number(auroc), number(ece), percent(oov_rate)]) + " |"
+                              percent(figures.get("cer")), number(auroc), number(ece), number(word_auroc),
+                              number(word_ece), percent(oov_rate)]) + " |"
 
 
 def _set_name(manifest: str) -> str:

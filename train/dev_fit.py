@@ -67,22 +67,25 @@ def calibrate_and_profile(bundle: Path, data: DataPlan, copies: dict[str, list])
     """Fit the confidence calibration on the dev utterances and their copies (dev_copies), and the
     drift profile on the dev utterances as recorded."""
     from edge.audio import read_audio
+    from edge.confidence import apply_calibration, split_calibration
     from edge.drift import Profile, utterance_statistics
-    from edge.recognizer import Recognizer
-    from train.calibrate import fit_on_results
+    from train.calibrate import fit_bundle_calibration, recognizer_for_calibration
     from train.evaluation.runner import evaluate
     from train.export import update_manifest
 
-    recognizer = Recognizer.load(bundle)
+    recognizer = recognizer_for_calibration(bundle)
     result = evaluate(recognizer, data.dev)
     decoded = {condition: evaluate(recognizer, utterances) for condition, utterances in copies.items() if utterances}
     records = [*result.records, *(r for copy in decoded.values() for r in copy.records)]
-    calibration = fit_on_results(records, method="logistic")
+    calibration = fit_bundle_calibration(records)
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")
+    utterance_map, _ = split_calibration(calibration)
     profile = Profile.empty()
     for record in result.records:
         samples = read_audio(record.audio).samples
-        profile.add(utterance_statistics(samples, recognizer.features(samples), record.confidence))
+        # the confidence the device will report, with the map just fitted (not the one decoded with)
+        confidence = apply_calibration(record.transcript.raw_confidence, utterance_map, record.features)
+        profile.add(utterance_statistics(samples, recognizer.features(samples), confidence))
     (bundle / "profile.json").write_text(json.dumps(profile.to_dict()) + "\n")
     update_manifest(bundle, calibration="calibration.json", profile="profile.json",
                     dev_results={"wer": result.wer, "utterances": len(result.records),

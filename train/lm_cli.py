@@ -154,13 +154,12 @@ def _dev_fit(recipe, recipe_path: Path, work: Path, record: dict, tune: bool):
 
 def _refit_calibration(bundle: Path, utterances: list) -> None:
     """Fit the bundle's calibration on `utterances`, decoded with its (new) LM."""
-    from edge.recognizer import Recognizer
-    from train.calibrate import fit_on_results
+    from train.calibrate import fit_bundle_calibration, recognizer_for_calibration
     from train.evaluation.runner import evaluate
 
-    results = evaluate(Recognizer.load(bundle), utterances).records
+    results = evaluate(recognizer_for_calibration(bundle), utterances).records
     try:
-        calibration = fit_on_results(results)
+        calibration = fit_bundle_calibration(results)
     except ValueError as exc:
         raise EarshotError(f"--calibrate: cannot fit a calibration on {len(results)} utterances: {exc}") from None
     (bundle / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n")

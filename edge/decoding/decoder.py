@@ -131,9 +131,15 @@ class CtcDecoder:
         confidence = conf.apply_calibration(raw, self._utterance_map, features.as_dict())
         words = tuple(
             Word(w.text, offset_s + w.first_step * self.step_s, offset_s + (w.last_step + 1) * self.step_s,
-                 conf.apply_calibration(c, self._word_map) if self._word_map else c)
+                 self._calibrated_word(c, confidence, w.text))
             for w, c in zip(best.words, word_confidences))
         return Decoded(" ".join(word_texts), words, confidence, raw, best.nbest, features)
+
+    def _calibrated_word(self, raw: float, utterance_confidence: float, text: str) -> float:
+        """A word's confidence through the word map (as it is without one)."""
+        if not self._word_map:
+            return raw
+        return conf.apply_calibration(raw, self._word_map, conf.word_features(raw, utterance_confidence, text))
 
     def _greedy(self, log_probs: np.ndarray) -> _Best:
         greedy = greedy_decode(log_probs, self.blank_id)

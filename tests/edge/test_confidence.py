@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from edge.confidence import (FEATURE_NAMES, OOV_WEIGHT, UtteranceFeatures, apply_calibration,
-                             check_calibration, mean_frame_entropy, nbest_posteriors, word_support)
+from edge.confidence import (FEATURE_NAMES, OOV_WEIGHT, WORD_FEATURE_NAMES, UtteranceFeatures,
+                             apply_calibration, check_calibration, mean_frame_entropy, nbest_posteriors,
+                             word_features, word_support)
 from edge.decoding import CtcDecoder, DecoderOptions
 from tests.edge.decoding_fixtures import BLANK_ID, SEPARATOR, STEP_S, TOKENS, peaky, rows_to_log_probs
 
@@ -167,7 +168,8 @@ def test_logistic_calibration_reads_named_features():
     ({"method": "logistic", "features": ["shoe_size"], "weights": [1.0]}, "unknown features"),
     ({"utterance": {"x": [1]}}, "no 'method'"),
     ({"words": {}}, "got keys"),
-    ({"word": {"method": "logistic", "features": [], "weights": []}}, "one number"),
+    ({"word": {"method": "logistic", "features": ["log_min_word"], "weights": [1.0]}}, "unknown features"),
+    ({"utterance": {"method": "logistic", "features": ["log_odds_word"], "weights": [1.0]}}, "unknown features"),
     ([1, 2], "JSON object"),
 ])
 def test_bad_calibration_is_refused(calibration, message):
@@ -190,3 +192,27 @@ def test_decoder_applies_utterance_and_word_maps():
     single = _decode(log_probs, calibration={"method": "platt", "a": 0.0, "b": 0.0})
     assert single.confidence == pytest.approx(0.5)
     assert [w.confidence for w in single.words] == [w.confidence for w in plain.words]
+
+
+def test_a_logistic_word_map_reads_the_words_confidence_its_utterances_and_its_length():
+    log_probs, _ = peaky("go home", peak=0.9)
+    plain = _decode(log_probs)
+    word_map = {"method": "logistic", "features": list(WORD_FEATURE_NAMES), "weights": [1.0, 2.0, 0.5], "bias": -1.0}
+    calibration = {"utterance": {"method": "platt", "a": 0.0, "b": 1.0}, "word": word_map}
+    calibrated = _decode(log_probs, calibration=calibration)
+    utterance = 1 / (1 + math.exp(-1.0))
+    assert calibrated.confidence == pytest.approx(utterance)
+    for plain_word, word in zip(plain.words, calibrated.words):
+        features = word_features(plain_word.confidence, utterance, plain_word.word)
+        assert features["log_word_length"] == pytest.approx(math.log(len(plain_word.word)))
+        assert features["log_odds_utterance"] == pytest.approx(1.0)
+        z = -1.0 + features["log_odds_word"] + 2.0 * 1.0 + 0.5 * math.log(len(plain_word.word))
+        assert word.confidence == pytest.approx(1 / (1 + math.exp(-z)))
+    # the same word in a doubted utterance is less sure
+    doubted = _decode(log_probs, calibration={**calibration, "utterance": {"method": "platt", "a": 0.0, "b": -1.0}})
+    assert all(d.confidence < w.confidence for d, w in zip(doubted.words, calibrated.words))
+
+
+def test_word_features_stay_finite_at_certainty():
+    features = word_features(1.0, 0.0, "")
+    assert all(math.isfinite(v) for v in features.values()) and features["log_word_length"] == 0.0

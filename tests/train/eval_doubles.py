@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from edge.results import Timings, Transcript
+from edge.results import Timings, Transcript, Word
 from train.evaluation.records import UtteranceResult, score_utterance
 
 RATE = 16000
@@ -45,9 +45,13 @@ def write_clip(path: Path, n_samples: int, seed: int = 0) -> Path:
 
 
 def record(ref: str, hyp: str, confidence: float = 0.9, duration_s: float = 1.5, voice: str = "",
-           speaker: str = "", tags: dict[str, str] | None = None, id: str = "utt") -> UtteranceResult:
-    """A scored utterance built without audio."""
+           speaker: str = "", tags: dict[str, str] | None = None, id: str = "utt",
+           word_confidences: list[float] | None = None, raw_confidence: float = 0.0,
+           features: dict | None = None) -> UtteranceResult:
+    """A scored utterance built without audio; with `word_confidences` its transcript has words."""
+    words = tuple(Word(w, 0.1 * i, 0.1 * i + 0.1, c) for i, (w, c) in enumerate(zip(hyp.split(), word_confidences or ())))
     return score_utterance(id=id, audio=f"{id}.wav", reference=ref,
-                           transcript=Transcript(text=hyp, confidence=confidence),
+                           transcript=Transcript(text=hyp, confidence=confidence, words=words,
+                                                 raw_confidence=raw_confidence, features=features),
                            duration_s=duration_s, processing_s=duration_s / 10, voice=voice,
                            speaker=speaker, tags=tags)

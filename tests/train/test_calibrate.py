@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from edge.confidence import FEATURE_NAMES, apply_calibration, check_calibration
-from train.calibrate import fit_calibration, fit_isotonic, fit_logistic, fit_platt, main
+from edge.confidence import FEATURE_NAMES, WORD_FEATURE_NAMES, apply_calibration, check_calibration
+from tests.train.eval_doubles import record
+from train.calibrate import fit_bundle_calibration, fit_calibration, fit_isotonic, fit_logistic, fit_platt, main
 
 
 def _noisy_pairs(seed: int = 0, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +70,31 @@ def test_logistic_finds_the_informative_feature():
     high = apply_calibration(0.0, calibration, {**rows[0], "log_min_word": 2.0})
     low = apply_calibration(0.0, calibration, {**rows[0], "log_min_word": -2.0})
     assert high > 0.9 and low < 0.1
+
+
+def test_a_bundles_calibration_has_an_utterance_map_and_a_word_map_that_reads_both_confidences():
+    """Words are right when their raw confidence is high and their utterance is right; the word map
+    learns both (the utterance's confidence under the utterance map fitted first)."""
+    rng = np.random.default_rng(5)
+    results = []
+    for i in range(600):
+        features = {name: float(rng.normal()) for name in FEATURE_NAMES}
+        utterance_right = features["log_top_posterior"] + 0.3 * rng.normal() > 0
+        confidences = rng.random(3).tolist()
+        words = ["go", "home", "now"]
+        said = [w if utterance_right and c > 0.3 else "no" for w, c in zip(words, confidences)]
+        results.append(record(" ".join(words), " ".join(said), word_confidences=confidences,
+                              raw_confidence=0.5, features=features, id=f"u{i}"))
+    calibration = fit_bundle_calibration(results)
+    check_calibration(calibration)
+    assert calibration["utterance"]["method"] == calibration["word"]["method"] == "logistic"
+    weights = dict(zip(calibration["word"]["features"], calibration["word"]["weights"]))
+    assert list(weights) == list(WORD_FEATURE_NAMES)
+    assert weights["log_odds_word"] > 0.5 and weights["log_odds_utterance"] > 0.5
+    # results whose transcripts have no words get the utterance map alone
+    plain = [record("go", "go" if i % 2 else "no", raw_confidence=0.5, features=r.features, id=f"p{i}")
+             for i, r in enumerate(results[:50])]
+    assert fit_bundle_calibration(plain)["method"] == "logistic"
 
 
 @pytest.mark.parametrize("call, message", [

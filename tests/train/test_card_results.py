@@ -17,7 +17,7 @@ def test_evaluation_section_replaces_the_old_one_and_keeps_the_rest(tmp_path):
     card.write_text(CARD)
     summary = _summary(tmp_path / "summary.jsonl", [
         {"manifest": "data/public/manifest.jsonl", "utterances": 19, "wer": 0.668, "cer": 0.397, "auroc": 1.0,
-         "ece": 0.0632, "oov_rate": 0.157},
+         "ece": 0.0632, "oov_rate": 0.157, "word_auroc": 0.71, "word_ece": 0.145},
         {"manifest": "d/synth_eval_clean/manifest.jsonl", "utterances": 400, "wer": 0.388, "cer": 0.226,
          "auroc": 0.947, "ece": 0.068, "oov_rate": 0.074,
          "slices": {"domain": {"in": {"utterances": 306, "wer": 0.264, "cer": 0.15}},
@@ -29,10 +29,10 @@ def test_evaluation_section_replaces_the_old_one_and_keeps_the_rest(tmp_path):
     text = card.read_text()
     assert text.count("## Evaluation") == 1 and "Figures to come" not in text
     assert "## Decoding\n\nbeam" in text and text.rstrip().endswith("## Quantization\n\nint8")
-    assert "| public | 19 | 66.8% | 39.7% | 1.000 | 0.063 | 15.7% |" in text
-    assert "| synth_eval_clean, domain in | 306 | 26.4% | 15.0% | n/a | n/a | n/a |" in text
+    assert "| public | 19 | 66.8% | 39.7% | 1.000 | 0.063 | 0.710 | 0.145 | 15.7% |" in text
+    assert "| synth_eval_clean, domain in | 306 | 26.4% | 15.0% | n/a | n/a | n/a | n/a | n/a |" in text
     assert "| synth_eval_clean, phrasing heldout | 155 | 34.0% |" in text and "phrasing seen" not in text
-    assert "| union of clean, digits | 1200 | 40.0% | 20.0% | n/a | 0.100 | n/a |" in text
+    assert "| union of clean, digits | 1200 | 40.0% | 20.0% | n/a | 0.100 | n/a | n/a | n/a |" in text
     assert "Command: `bash scripts/eval_shipped.sh`" in text
 
 

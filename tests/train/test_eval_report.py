@@ -6,8 +6,8 @@ import pytest
 
 from tests.train.eval_doubles import record
 from train.evaluation.report import (
-    CONFIDENCE_PNG, RELIABILITY_PNG, REPORT_MD, RESULTS_JSON, SLICES_PNG, render_markdown,
-    write_report)
+    CONFIDENCE_PNG, RELIABILITY_PNG, REPORT_MD, RESULTS_JSON, SLICES_PNG, WORD_RELIABILITY_PNG,
+    render_markdown, write_report)
 from train.evaluation.result import EvalResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -58,6 +58,17 @@ def test_markdown_has_every_section(result):
     # the worst utterance table lists wrong ones only
     worst = markdown.split("## Worst utterances")[1].split("## Confidently wrong")[0]
     assert "u0" in worst and "u1" not in worst
+
+
+def test_word_confidence_gets_its_section_and_reliability_plot(tmp_path):
+    pytest.importorskip("matplotlib", reason="plots need matplotlib (train extra)")
+    records = (record("turn on the lights", "turn on the light", 0.4, word_confidences=[0.9, 0.9, 0.8, 0.3], id="a"),
+               record("play jazz", "play jazz", 0.9, word_confidences=[0.95, 0.85], id="b"))
+    files = write_report(EvalResult(model="table", records=records), tmp_path)
+    assert files[WORD_RELIABILITY_PNG].read_bytes()[:8] == PNG_SIGNATURE
+    words = files[REPORT_MD].read_text().split("### Words")[1].split("## Most frequent")[0]
+    assert "Each of the 6 words returned" in words and "(83.3% are)" in words
+    assert f"]({WORD_RELIABILITY_PNG})" in words and "| 0.3-0.4 | 1 | 0.300 | 0.000 |" in words
 
 
 def test_report_of_no_utterances_is_still_written(tmp_path):

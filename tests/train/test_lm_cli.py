@@ -11,6 +11,7 @@ import pytest
 
 from edge.bundle import load_bundle
 from edge.cli import main
+from edge.confidence import WORD_FEATURE_NAMES
 from edge.decoding.lm import NgramLM
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +122,8 @@ def test_calibrate_refits_the_calibration_with_the_new_lm(tmp_path, monkeypatch,
     assert main(["lm", str(SHIPPED), "--recipe", str(small_recipe), "--calibrate", str(manifest),
                  "--out", str(out)]) == 0
     refitted = json.loads((out / "calibration.json").read_text())
-    assert refitted["method"] == "logistic" and refitted != json.loads((SHIPPED / "calibration.json").read_text())
+    assert refitted["utterance"]["method"] == refitted["word"]["method"] == "logistic"
+    assert refitted != json.loads((SHIPPED / "calibration.json").read_text())
     assert json.loads((out / "bundle.json").read_text())["lm_rebuild"]["calibration"]["utterances"] == 40
     assert "calibration was refitted with the new LM on 40 utterances" in (out / "MODEL_CARD.md").read_text()
     assert load_bundle(out).calibration == refitted
@@ -163,7 +165,8 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
     assert refit["copies"]["shifted_augmented"] == refit["copies"]["shifted"] > 0
     calibration = json.loads((out / "calibration.json").read_text())
     assert calibration != json.loads((SHIPPED / "calibration.json").read_text())
-    assert {"frame_entropy", "log_duration"} <= set(calibration["features"])
+    assert {"frame_entropy", "log_duration"} <= set(calibration["utterance"]["features"])
+    assert calibration["word"]["features"] == list(WORD_FEATURE_NAMES)  # words get a map of their own
     assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
     assert (meta["decoder"], meta["decoder_tuning"]) == (shipped["decoder"], shipped["decoder_tuning"])
     assert meta["decoder"] == loaded.decoder  # the recipe's fixed settings, as `earshot train` gives them

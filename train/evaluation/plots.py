@@ -17,10 +17,18 @@ DPI = 110
 
 
 def plot_reliability(result: EvalResult, path: Path) -> Path:
-    """Reliability diagram: accuracy per confidence bin against the diagonal, counts below."""
+    """Reliability diagram of utterance confidence: accuracy per bin against the diagonal, counts below."""
+    return _reliability_diagram(result.reliability, result.ece, result.auroc, "utterances", path)
+
+
+def plot_word_reliability(result: EvalResult, path: Path) -> Path:
+    """Reliability diagram of word confidence (train/evaluation/word_confidence.py)."""
+    return _reliability_diagram(result.word_reliability, result.word_ece, result.word_auroc, "words", path)
+
+
+def _reliability_diagram(bins, ece: float, auroc: float, unit: str, path: Path) -> Path:
     from matplotlib.figure import Figure
 
-    bins = result.reliability
     centres = np.array([(b.lower + b.upper) / 2 for b in bins])
     width = bins[0].upper - bins[0].lower
     accuracy = np.array([b.accuracy if b.count else 0.0 for b in bins])
@@ -34,13 +42,13 @@ def plot_reliability(result: EvalResult, path: Path) -> Path:
     top.plot([b.mean_confidence for b in filled], [b.accuracy for b in filled], "o-",
              color="#dd8452", label="(mean confidence, fraction correct) per bin")
     top.set_ylim(0, 1)
-    top.set_ylabel("fraction of utterances without word errors")
-    top.set_title(f"Reliability (ECE {_fmt(result.ece)}, AUROC {_fmt(result.auroc)})")
+    top.set_ylabel("fraction of utterances without word errors" if unit == "utterances" else "fraction of words right")
+    top.set_title(f"Reliability of {unit} (ECE {_fmt(ece)}, AUROC {_fmt(auroc)})")
     top.legend(loc="upper left", fontsize="small")
     bottom.bar(centres, counts, width=width * 0.95, color="#8c8c8c", edgecolor="black")
     bottom.set_xlim(0, 1)
     bottom.set_xlabel("confidence")
-    bottom.set_ylabel("utterances")
+    bottom.set_ylabel(unit)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     return path

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from edge.results import Transcript
 from edge.text import normalize_text
 from train.evaluation.scoring import Edit, EditCounts, align_words, char_counts
+from train.evaluation.word_confidence import WordOutcome, word_outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,13 @@ class UtteranceResult:
         if found is None:
             return None
         return dict(found.as_dict() if hasattr(found, "as_dict") else found)
+
+    @property
+    def word_outcomes(self) -> tuple[WordOutcome, ...]:
+        """Each word the recognizer returned, with its confidence and whether it was right
+        (train/evaluation/word_confidence.py); empty when the transcript has no words."""
+        words = getattr(self.transcript, "words", ()) or ()
+        return word_outcomes(self.reference_norm, words)
 
     @property
     def rtf(self) -> float:

@@ -6,7 +6,8 @@ import json
 import math
 from pathlib import Path
 
-from train.evaluation.plots import plot_confidence_histogram, plot_reliability, plot_wer_by_slice
+from train.evaluation.plots import (plot_confidence_histogram, plot_reliability, plot_wer_by_slice,
+                                    plot_word_reliability)
 from train.evaluation.records import UtteranceResult
 from train.evaluation.result import EvalResult
 
@@ -15,6 +16,7 @@ RESULTS_JSON = "results.json"
 RELIABILITY_PNG = "reliability.png"
 SLICES_PNG = "wer_by_slice.png"
 CONFIDENCE_PNG = "confidence_hist.png"
+WORD_RELIABILITY_PNG = "word_reliability.png"
 
 
 def write_report(result: EvalResult, directory: str | Path) -> dict[str, Path]:
@@ -31,6 +33,8 @@ def write_report(result: EvalResult, directory: str | Path) -> dict[str, Path]:
         files[RELIABILITY_PNG] = plot_reliability(result, directory / RELIABILITY_PNG)
         files[SLICES_PNG] = plot_wer_by_slice(result, directory / SLICES_PNG)
         files[CONFIDENCE_PNG] = plot_confidence_histogram(result, directory / CONFIDENCE_PNG)
+        if result.word_outcomes:
+            files[WORD_RELIABILITY_PNG] = plot_word_reliability(result, directory / WORD_RELIABILITY_PNG)
     files[REPORT_MD] = directory / REPORT_MD
     files[REPORT_MD].write_text(render_markdown(result))
     return files
@@ -47,7 +51,7 @@ def render_markdown(result: EvalResult) -> str:
              _summary(result)]
     if not result.records:
         return "\n".join(parts + ["No utterances were evaluated.\n"])
-    parts += [_slices(result), _confidence(result), _patterns(result), _vocabulary(result),
+    parts += [_slices(result), _confidence(result), _word_confidence(result), _patterns(result), _vocabulary(result),
               _utterance_table("Worst utterances", result.worst(),
                                "Wrong utterances, most word errors first."),
               _utterance_table("Confidently wrong", result.confidently_wrong(),
@@ -94,6 +98,22 @@ def _confidence(result: EvalResult) -> str:
             "If utterances below a threshold were escalated to the cloud:\n\n"
             + _table(("threshold", "escalated", "of the wrong ones, escalated", "correct among kept"),
                      escalation))
+
+
+def _word_confidence(result: EvalResult) -> str:
+    outcomes = result.word_outcomes
+    if not outcomes:
+        return "### Words\n\nThe recognizer returned no words with confidences.\n"
+    bins = [(f"{b.lower:.1f}-{b.upper:.1f}", b.count, number(b.mean_confidence), number(b.accuracy))
+            for b in result.word_reliability]
+    right = sum(o.correct for o in outcomes)
+    return ("### Words\n\n"
+            f"Each of the {len(outcomes)} words returned is right when the alignment matches it to an equal "
+            f"reference word ({percent(right / len(outcomes))} are); its confidence is read as the probability "
+            f"of that. AUROC {number(result.word_auroc)} (1 - confidence predicts a wrong word), "
+            f"ECE {number(result.word_ece)}.\n\n"
+            f"![reliability of word confidence]({WORD_RELIABILITY_PNG})\n\n"
+            + _table(("confidence bin", "words", "mean confidence", "fraction right"), bins))
 
 
 def _patterns(result: EvalResult) -> str:

@@ -13,6 +13,7 @@ from train.evaluation.records import UtteranceResult
 from train.evaluation.scoring import EditCounts, ErrorPatterns, error_patterns
 from train.evaluation.slices import SliceStats, slice_stats
 from train.evaluation.vocabulary import VocabularyCoverage, vocabulary_coverage
+from train.evaluation.word_confidence import WordOutcome
 
 TOP_PATTERNS = 20
 WORST_UTTERANCES = 20
@@ -88,6 +89,25 @@ class EvalResult:
         return escalation_curve(*self._confidence_and_correct())
 
     @cached_property
+    def word_outcomes(self) -> tuple[WordOutcome, ...]:
+        """Every word the recognizer returned, with its confidence and whether it was right."""
+        return tuple(outcome for r in self.records for outcome in r.word_outcomes)
+
+    @property
+    def word_auroc(self) -> float:
+        """AUROC of 1 - word confidence for "the word is wrong"; NaN if all or none are."""
+        return auroc([1.0 - o.confidence for o in self.word_outcomes], [not o.correct for o in self.word_outcomes])
+
+    @property
+    def word_ece(self) -> float:
+        """Expected calibration error of word confidence as P(word right), 10 equal-width bins."""
+        return expected_calibration_error(*self._word_confidence_and_correct())
+
+    @property
+    def word_reliability(self) -> tuple[ReliabilityBin, ...]:
+        return reliability_bins(*self._word_confidence_and_correct())
+
+    @cached_property
     def slices(self) -> dict[str, tuple[SliceStats, ...]]:
         return slice_stats(self.records)
 
@@ -116,6 +136,9 @@ class EvalResult:
     def _confidence_and_correct(self) -> tuple[list[float], list[bool]]:
         return [r.confidence for r in self.records], [r.correct for r in self.records]
 
+    def _word_confidence_and_correct(self) -> tuple[list[float], list[bool]]:
+        return [o.confidence for o in self.word_outcomes], [o.correct for o in self.word_outcomes]
+
     def summary(self) -> dict:
         """The headline numbers, JSON-ready (NaN becomes None)."""
         return _clean({
@@ -127,6 +150,7 @@ class EvalResult:
             "insertions": self.words.insertions, "audio_s": self.audio_s,
             "processing_s": self.processing_s, "rtf": self.rtf,
             "mean_confidence": self.mean_confidence, "auroc": self.auroc, "ece": self.ece,
+            "hypothesis_words": len(self.word_outcomes), "word_auroc": self.word_auroc, "word_ece": self.word_ece,
             "oov_rate": self.coverage.oov_rate if self.coverage else None,
         })
 
@@ -136,6 +160,7 @@ class EvalResult:
         data["slices"] = {key: {s.value: s.to_dict() for s in stats} for key, stats in self.slices.items()}
         data["reliability"] = [b.to_dict() for b in self.reliability]
         data["escalation"] = [p.to_dict() for p in self.escalation]
+        data["word_reliability"] = [b.to_dict() for b in self.word_reliability]
         data["errors"] = self.patterns.to_dict()
         data["vocabulary"] = self.coverage.to_dict() if self.coverage else None
         data["worst"] = [r.to_dict() for r in self.worst()]
