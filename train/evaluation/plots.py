@@ -18,15 +18,17 @@ DPI = 110
 
 def plot_reliability(result: EvalResult, path: Path) -> Path:
     """Reliability diagram of utterance confidence: accuracy per bin against the diagonal, counts below."""
-    return _reliability_diagram(result.reliability, result.ece, result.auroc, "utterances", path)
+    return _reliability_diagram(result.reliability, result.ece, result.auroc, "utterances",
+                                "fraction of utterances without word errors", path)
 
 
 def plot_word_reliability(result: EvalResult, path: Path) -> Path:
     """Reliability diagram of word confidence (train/evaluation/word_confidence.py)."""
-    return _reliability_diagram(result.word_reliability, result.word_ece, result.word_auroc, "words", path)
+    return _reliability_diagram(result.word_reliability, result.word_ece, result.word_auroc, "words",
+                                "fraction of words right", path)
 
 
-def _reliability_diagram(bins, ece: float, auroc: float, unit: str, path: Path) -> Path:
+def _reliability_diagram(bins, ece: float, auroc: float, unit: str, accuracy_label: str, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     centres = np.array([(b.lower + b.upper) / 2 for b in bins])
@@ -42,7 +44,7 @@ def _reliability_diagram(bins, ece: float, auroc: float, unit: str, path: Path) 
     top.plot([b.mean_confidence for b in filled], [b.accuracy for b in filled], "o-",
              color="#dd8452", label="(mean confidence, fraction correct) per bin")
     top.set_ylim(0, 1)
-    top.set_ylabel("fraction of utterances without word errors" if unit == "utterances" else "fraction of words right")
+    top.set_ylabel(accuracy_label)
     top.set_title(f"Reliability of {unit} (ECE {_fmt(ece)}, AUROC {_fmt(auroc)})")
     top.legend(loc="upper left", fontsize="small")
     bottom.bar(centres, counts, width=width * 0.95, color="#8c8c8c", edgecolor="black")
