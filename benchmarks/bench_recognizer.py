@@ -31,6 +31,27 @@ def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, b
 
 
 @pytest.fixture(scope="module")
+def recognizers_by_warps():
+    """The shipped bundle with its own speaker warps, and decoding each window once, unwarped."""
+    from edge.recognizer import Recognizer
+
+    return {"bundle": Recognizer.load(SHIPPED, threads=1), "none": Recognizer.load(SHIPPED, threads=1, vtln_warps=(1.0,))}
+
+
+@needs_default_model
+@pytest.mark.parametrize("warps", ["none", "bundle"])
+@pytest.mark.parametrize("clip", ["command_2.8s", "speech_10s"])
+@pytest.mark.benchmark(group="speaker-warps")
+def test_transcribe_by_speaker_warps(benchmark, recognizers_by_warps, speech_samples, ten_seconds_of_speech,
+                                     warps, clip):
+    """What the bundle's speaker warps (RecognizerOptions.vtln_warps) cost against one decoding per window."""
+    recognizer = recognizers_by_warps[warps]
+    result = benchmark(recognizer.transcribe, speech_samples if clip.startswith("command") else ten_seconds_of_speech)
+    benchmark.extra_info.update(vtln_warps=list(recognizer.options.vtln_warps), rtf=result.timings.rtf,
+                                model_ms=result.timings.model_ms, decode_ms=result.timings.decode_ms)
+
+
+@pytest.fixture(scope="module")
 def shipped_log_probs(shipped_recognizers, ten_seconds_of_speech):
     """The shipped network's input features and log-probabilities for 10 s of speech."""
     recognizer = shipped_recognizers[8]

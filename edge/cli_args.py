@@ -26,3 +26,13 @@ def positive_seconds(text: str) -> float:
     if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
+
+
+def warp_list(text: str) -> tuple[float, ...]:
+    """Comma-separated speaker warp factors, e.g. 0.92,1,1.08 (edge.frontend.warp)."""
+    from edge.frontend.warp import check_warps
+
+    try:
+        return check_warps([part.strip() for part in text.split(",")])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None

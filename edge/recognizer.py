@@ -18,6 +18,7 @@ from edge.decoding.options import DecoderOptions
 from edge.errors import BundleError
 from edge.frontend import FrontEndConfig, LogMel
 from edge.frontend.bandwidth import high_band
+from edge.frontend.warp import FeatureWarp, check_warps
 from edge.results import Segment, Timings, Transcript
 from edge.runners import Runner, open_runner
 from edge.vad import VadOptions, find_segments
@@ -41,12 +42,22 @@ class RecognizerOptions:
     # around a word lost its first and last sounds ("one" came out as "on"; FSDD digits WER 0.60
     # -> 0.31). Clips that already have silence get less or none: more hurt them.
     edge_silence_s: float = 0.25
+    # Speaker warps (edge.frontend.warp): each window is decoded once per warp of its features and
+    # the best-scoring hypothesis kept, a search over vocal tract lengths. Costs one network run
+    # and one decode per warp; (1.0,) decodes the features as they are.
+    vtln_warps: tuple[float, ...] = (1.0,)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle, **fields) -> "RecognizerOptions":
         """The options a bundle was tuned for (its bundle.json "decoder" section, chosen on dev data
-        by train.tune_decoder), then `fields`."""
-        return cls(**{"decoder": DecoderOptions(**bundle.extra.get("decoder", {})), **fields})
+        by train.tune_decoder, and its "vtln_warps", which its calibration was fitted with), then `fields`."""
+        stated = {"decoder": DecoderOptions(**bundle.extra.get("decoder", {}))}
+        if "vtln_warps" in bundle.extra:
+            try:
+                stated["vtln_warps"] = check_warps(bundle.extra["vtln_warps"])
+            except ValueError as exc:
+                raise BundleError(f"{bundle.path}/bundle.json: vtln_warps: {exc}") from None
+        return cls(**{**stated, **fields})
 
     def __post_init__(self) -> None:
         if self.threads < 1:
@@ -55,6 +66,7 @@ class RecognizerOptions:
             raise ValueError(f"edge_silence_s must be between 0 and 2 s, got {self.edge_silence_s}")
         if self.max_window_s <= 1.0:
             raise ValueError(f"max_window_s must be > 1 s, got {self.max_window_s}")
+        object.__setattr__(self, "vtln_warps", check_warps(self.vtln_warps))
 
 
 class Recognizer:
@@ -72,6 +84,7 @@ class Recognizer:
         self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
         self._log_mel = LogMel(bundle.frontend)
         self._log_mel(np.zeros(bundle.frontend.window, np.float32))  # load the compiled kernel now, not mid-clip
+        self._warps = [FeatureWarp(alpha, bundle.frontend) for alpha in options.vtln_warps]
         self.decoder = CtcDecoder.from_bundle(bundle, options.decoder)
         self.partial_decoder = CtcDecoder.from_bundle(bundle, replace(options.decoder, beam=1), use_lm=False)
 
@@ -145,26 +158,35 @@ class Recognizer:
 
     def window_log_probs(self, samples: np.ndarray) -> np.ndarray:
         """(steps, tokens) CTC log-probabilities of one window of 16 kHz samples, computed exactly as
-        transcribe does (features, edge silence, network): what decoder tuning must decode."""
-        return self._window_log_probs(check_samples(samples, TARGET_RATE), _Clock())[0]
+        transcribe does (features, edge silence, network) for the features as they are, unwarped:
+        what decoder tuning must decode."""
+        feats, _, _ = self._window_features(check_samples(samples, TARGET_RATE), _Clock())
+        return self.run_model(feats)
 
-    def _window_log_probs(self, samples: np.ndarray, clock: "_Clock") -> tuple[np.ndarray, int, float]:
-        """The window's log-probabilities, the frames of edge silence added before it, its high band."""
+    def _window_features(self, samples: np.ndarray, clock: "_Clock") -> tuple[np.ndarray, int, float]:
+        """The window's log-mel with edge silence, the frames of silence added before it, its high band."""
         pad = int(round(self.options.edge_silence_s / (self.bundle.frontend.hop_ms / 1000.0)))
         with clock("feature"):
             feats = self._log_mel(samples)
             band = high_band(feats, self.bundle.frontend)
             feats, before = _with_edge_silence(feats, pad)
-        with clock("model"):
-            log_probs = self.run_model(feats)
-        return log_probs, before, band
+        return feats, before, band
 
     def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
-        log_probs, before, band = self._window_log_probs(samples, clock)
-        with clock("decode"):
-            offset_s = start_s - before * self.bundle.frontend.hop_ms / 1000.0
-            decoded = self.decoder.decode(log_probs, offset_s=offset_s, high_band=band)
-        return _words_within(decoded, start_s, start_s + len(samples) / TARGET_RATE)
+        """The best-scoring decoding of the window over the speaker warps (one without warps)."""
+        feats, before, band = self._window_features(samples, clock)
+        offset_s = start_s - before * self.bundle.frontend.hop_ms / 1000.0
+        best = None
+        for warp in self._warps:
+            with clock("feature"):
+                warped = warp(feats)
+            with clock("model"):
+                log_probs = self.run_model(warped)
+            with clock("decode"):
+                decoded = self.decoder.decode(log_probs, offset_s=offset_s, high_band=band)
+            if best is None or decoded.score > best.score:
+                best = decoded
+        return _words_within(best, start_s, start_s + len(samples) / TARGET_RATE)
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)

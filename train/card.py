@@ -104,7 +104,20 @@ def decoding_section(meta: dict) -> str:
 
 
 def _decoding(meta: dict) -> list[str]:
-    """The decoder settings chosen on dev data (train/tune_decoder.py)."""
+    """The decoder settings chosen on dev data (train/tune_decoder.py), and the speaker warps."""
+    return [*_decoder_settings(meta), *_warps(meta)]
+
+
+def _warps(meta: dict) -> list[str]:
+    warps = meta.get("vtln_warps", [1.0])
+    if list(warps) == [1.0]:
+        return []
+    return ["", f"Speaker warps (VTLN, `vtln_warps` {json.dumps(warps)}): each window is decoded once per warp "
+            "of its log-mel features' frequency axis and the best-scoring hypothesis is kept, which costs one "
+            "network run and one decode per warp; the calibration was fitted with them."]
+
+
+def _decoder_settings(meta: dict) -> list[str]:
     tuning = meta.get("decoder_tuning", {})
     if tuning.get("from_recipe"):
         return [DECODING_HEADING, "", f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, as the "

@@ -38,11 +38,13 @@ def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
 
 
 def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True,
-               decoder: dict | None = None) -> None:
-    """Set the decoder (to `decoder`, a recipe's fixed settings, or tuned unless not `tune`), then
-    fit the calibration and drift profile, on `data.dev` and its `copies`."""
+               decoder: dict | None = None, vtln_warps: tuple[float, ...] = (1.0,)) -> None:
+    """Set the decoder (to `decoder`, a recipe's fixed settings, or tuned unless not `tune`) and the
+    speaker warps the recognizer decodes with, then fit the calibration and drift profile, on
+    `data.dev` and its `copies`. Decoder tuning decodes the features unwarped."""
     from train.export import update_manifest
 
+    update_manifest(bundle, vtln_warps=list(vtln_warps))
     if decoder is not None:
         update_manifest(bundle, decoder=decoder, decoder_tuning={"from_recipe": True})
     elif tune:

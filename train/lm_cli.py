@@ -149,7 +149,8 @@ def _dev_fit(recipe, recipe_path: Path, work: Path, record: dict, tune: bool):
     record["refit"] = {"work": str(work), "dev_utterances": len(data.dev), "decoder_tuned": tune,
                        "decoder_from_recipe": not tune and recipe.decoder is not None,
                        "copies": {condition: len(utterances) for condition, utterances in copies.items()}}
-    return partial(fit_to_dev, data=data, copies=copies, tune=tune, decoder=None if tune else recipe.decoder)
+    return partial(fit_to_dev, data=data, copies=copies, tune=tune, decoder=None if tune else recipe.decoder,
+                   vtln_warps=recipe.vtln_warps)
 
 
 def _refit_calibration(bundle: Path, utterances: list) -> None:

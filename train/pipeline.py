@@ -36,7 +36,8 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     if recipe.base is not None and recipe.base.bundle is not None:
         extra["base_model"] = base_model_record(recipe.base, work)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
-    fit_to_dev(staging, data, dev_copies(data, recipe, work / "calibration_copies"), decoder=recipe.decoder)
+    fit_to_dev(staging, data, dev_copies(data, recipe, work / "calibration_copies"), decoder=recipe.decoder,
+               vtln_warps=recipe.vtln_warps)
     _write_card(staging, recipe, data, work)
     if out.exists():
         shutil.rmtree(out)

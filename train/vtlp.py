@@ -1,12 +1,11 @@
-"""Vocal tract length perturbation (Jaitly & Hinton, 2013) on log-mel features, per utterance.
+"""Vocal tract length perturbation (Jaitly & Hinton, 2013) on log-mel features, per utterance, in training.
 
 A speaker with a shorter or longer vocal tract has the same formant pattern stretched along the
 frequency axis. VTLP imitates that by reading each utterance's spectrum at warped frequencies:
 f -> alpha * f up to a boundary, then a straight line that keeps the top edge fixed, with alpha
 drawn near 1 (0.9-1.1 in the paper). Done here on the finished log-mel features of a batch, by
-interpolating between neighbouring mel bins at the warped centre frequencies, so it costs one
-gather per batch and needs no audio. The warp is in Hz, as in the paper: scaling mel-bin
-indices instead would shift high frequencies rather than stretch them.
+interpolating between neighbouring mel bins at the warped centre frequencies (edge.frontend.warp,
+the same warp the recognizer decodes at run time), so it costs one gather per batch and needs no audio.
 """
 
 from __future__ import annotations
@@ -15,29 +14,7 @@ import numpy as np
 import torch
 
 from edge.frontend.config import FrontEndConfig
-from edge.frontend.reference import hz_to_mel, mel_to_hz
-
-BOUNDARY_HZ = 4800.0  # the paper's f_hi: below it frequencies scale by alpha exactly
-
-
-def warped_hz(hz: np.ndarray, alpha, top_hz: float, boundary_hz: float = BOUNDARY_HZ) -> np.ndarray:
-    """The frequencies the warped spectrum is read at: alpha * f below the boundary
-    (boundary_hz * min(alpha, 1) / alpha), then linear so that top_hz maps to itself.
-    `alpha` may be an array that broadcasts against `hz` (one warp per row)."""
-    alpha = np.asarray(alpha, dtype=np.float64)
-    low = boundary_hz * np.minimum(alpha, 1.0)
-    knee = low / alpha
-    above = top_hz - (top_hz - low) / (top_hz - knee) * (top_hz - hz)
-    return np.where(hz <= knee, alpha * hz, above)
-
-
-def source_positions(alphas: np.ndarray, config: FrontEndConfig) -> np.ndarray:
-    """(rows, n_mels) fractional mel-bin indices each output bin of each row is read from."""
-    mel_edges = np.linspace(hz_to_mel(config.fmin_hz), hz_to_mel(config.fmax_hz), config.n_mels + 2)
-    centres_hz = mel_to_hz(mel_edges[1:-1])
-    spacing = mel_edges[1] - mel_edges[0]
-    source_hz = warped_hz(centres_hz[None, :], np.asarray(alphas, dtype=np.float64)[:, None], config.fmax_hz)
-    return np.clip((hz_to_mel(source_hz) - mel_edges[1]) / spacing, 0.0, config.n_mels - 1)
+from edge.frontend.warp import source_positions
 
 
 def vtlp(feats: torch.Tensor, alphas: np.ndarray, config: FrontEndConfig = FrontEndConfig()) -> torch.Tensor:

@@ -44,6 +44,11 @@ class Decoded:
     nbest: tuple[tuple[str, float], ...]
     features: conf.UtteranceFeatures
 
+    @property
+    def score(self) -> float:
+        """The best hypothesis's score in nats (acoustic + context): what ranks decodings of one window."""
+        return self.nbest[0][1]
+
 
 class _Best(NamedTuple):
     """The chosen hypothesis: its alignment, words, the n-best and the n-best's view of it."""

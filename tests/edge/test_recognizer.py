@@ -162,3 +162,50 @@ def test_edge_silence_lets_the_shipped_model_hear_words_cut_tight():
         return sum(normalize_text(recognizer.transcribe(samples).text) != text for samples, text in clips)
 
     assert wrong(Recognizer.load()) < wrong(Recognizer.load(edge_silence_s=0.0))
+
+
+def test_speaker_warps_keep_the_best_scoring_decoding(tiny_bundle, speech_samples):
+    from edge.frontend.warp import FeatureWarp
+
+    warps = (0.92, 1.0, 1.08)
+    recognizer = Recognizer.load(tiny_bundle, beam=4, vtln_warps=warps)
+    plain = Recognizer.load(tiny_bundle, beam=4)
+    window, _, band = plain._window_features(speech_samples, _NoClock())  # warped by hand below
+    decodings = [plain.decoder.decode(plain.run_model(FeatureWarp(a, plain.bundle.frontend)(window)), high_band=band)
+                 for a in warps]
+    best = max(decodings, key=lambda d: d.score)
+    assert len({d.score for d in decodings}) == len(warps)  # the warps change what the network hears
+    result = recognizer.transcribe(speech_samples)
+    assert result.text == best.text
+    assert result.confidence == pytest.approx(best.confidence)
+    assert plain.transcribe(speech_samples).text == decodings[1].text  # no warps: the features as they are
+
+
+def test_the_bundles_speaker_warps_are_used_and_a_callers_win(tiny_bundle, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    meta = json.loads((copy / "bundle.json").read_text())
+    meta["vtln_warps"] = [0.92, 1.0, 1.08]
+    (copy / "bundle.json").write_text(json.dumps(meta))
+    assert Recognizer.load(copy).options.vtln_warps == (0.92, 1.0, 1.08)
+    assert Recognizer.load(copy, vtln_warps=(1.0,)).options.vtln_warps == (1.0,)
+    assert Recognizer.load(tiny_bundle).options.vtln_warps == (1.0,)
+    meta["vtln_warps"] = [0.3]
+    (copy / "bundle.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match=r"bundle\.json: vtln_warps: warp factors must be between"):
+        Recognizer.load(copy)
+
+
+def test_speaker_warps_out_of_range_are_refused():
+    from edge.recognizer import RecognizerOptions
+
+    with pytest.raises(ValueError, match="distinct"):
+        RecognizerOptions(vtln_warps=(1.0, 1.0))
+    assert RecognizerOptions(vtln_warps=[0.92, 1]).vtln_warps == (0.92, 1.0)
+
+
+class _NoClock:
+    def __call__(self, stage):
+        from contextlib import nullcontext
+
+        return nullcontext()

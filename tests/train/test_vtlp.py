@@ -7,7 +7,8 @@ torch = pytest.importorskip("torch", reason="the training extra (torch) is not i
 
 from edge.frontend.config import FrontEndConfig  # noqa: E402
 from edge.frontend.reference import hz_to_mel, log_mel_reference, mel_to_hz  # noqa: E402
-from train.vtlp import draw_alphas, vtlp, warped_hz  # noqa: E402
+from edge.frontend.warp import warped_hz  # noqa: E402
+from train.vtlp import draw_alphas, vtlp  # noqa: E402
 
 CONFIG = FrontEndConfig()
 

@@ -19,11 +19,12 @@ class BundleSettings:
     runtime: str | None = None
     threads: int | None = None
     beam: int | None = None
+    vtln_warps: tuple[float, ...] | None = None
 
     def given(self) -> dict[str, object]:
         """The settings that were set, by name."""
         return {k: v for k, v in (("runtime", self.runtime), ("threads", self.threads),
-                                  ("beam", self.beam)) if v is not None}
+                                  ("beam", self.beam), ("vtln_warps", self.vtln_warps)) if v is not None}
 
 
 def registered_recognizers() -> list[str]:
@@ -55,7 +56,7 @@ def load_recognizer(model: str | None, settings: BundleSettings = BundleSettings
         raise EarshotError(f"--model {model}: no such bundle folder, and no registered recognizer "
                            f"named '{name}' (registered: {known})")
     if settings.given():
-        flags = ", ".join(f"--{k}" for k in settings.given())
+        flags = ", ".join(f"--{k.replace('_', '-')}" for k in settings.given())
         raise EarshotError(f"{flags} apply to model bundles only, not to the '{name}' recognizer")
     try:
         create = entries[name].load()
