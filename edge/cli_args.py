@@ -32,7 +32,18 @@ def warp_list(text: str) -> tuple[float, ...]:
     """Comma-separated speaker warp factors, e.g. 0.92,1,1.08 (edge.frontend.warp)."""
     from edge.frontend.warp import check_warps
 
+    return _factor_list(text, check_warps)
+
+
+def tempo_list(text: str) -> tuple[float, ...]:
+    """Comma-separated tempo factors, e.g. 0.85,1,1.15 (edge.frontend.tempo)."""
+    from edge.frontend.tempo import check_tempos
+
+    return _factor_list(text, check_tempos)
+
+
+def _factor_list(text: str, check) -> tuple[float, ...]:
     try:
-        return check_warps([part.strip() for part in text.split(",")])
+        return check([part.strip() for part in text.split(",")])
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None

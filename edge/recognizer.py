@@ -18,7 +18,9 @@ from edge.decoding.options import DecoderOptions
 from edge.errors import BundleError
 from edge.frontend import FrontEndConfig, LogMel
 from edge.frontend.bandwidth import high_band
-from edge.frontend.warp import FeatureWarp, check_warps
+from edge.frontend.tempo import FeatureTempo
+from edge.frontend.variants import SpeakerVariants
+from edge.frontend.warp import FeatureWarp
 from edge.results import Segment, Timings, Transcript
 from edge.runners import Runner, open_runner
 from edge.vad import VadOptions, find_segments
@@ -42,21 +44,20 @@ class RecognizerOptions:
     # around a word lost its first and last sounds ("one" came out as "on"; FSDD digits WER 0.60
     # -> 0.31). Clips that already have silence get less or none: more hurt them.
     edge_silence_s: float = 0.25
-    # Speaker warps (edge.frontend.warp): each window is decoded once per warp of its features and
-    # the best-scoring hypothesis kept, a search over vocal tract lengths. Costs one network run
-    # and one decode per warp; (1.0,) decodes the features as they are.
-    vtln_warps: tuple[float, ...] = (1.0,)
+    # The versions of each window decoded, the best-scoring hypothesis kept (edge.frontend.variants);
+    # each costs one network run and one decode. The default decodes the window once, as it is.
+    speaker_variants: SpeakerVariants = field(default_factory=SpeakerVariants)
 
     @classmethod
     def for_bundle(cls, bundle: Bundle, **fields) -> "RecognizerOptions":
         """The options a bundle was tuned for (its bundle.json "decoder" section, chosen on dev data
-        by train.tune_decoder, and its "vtln_warps", which its calibration was fitted with), then `fields`."""
+        by train.tune_decoder, and its "speaker_variants", which its calibration was fitted with), then `fields`."""
         stated = {"decoder": DecoderOptions(**bundle.extra.get("decoder", {}))}
-        if "vtln_warps" in bundle.extra:
+        if "speaker_variants" in bundle.extra:
             try:
-                stated["vtln_warps"] = check_warps(bundle.extra["vtln_warps"])
-            except ValueError as exc:
-                raise BundleError(f"{bundle.path}/bundle.json: vtln_warps: {exc}") from None
+                stated["speaker_variants"] = SpeakerVariants.from_dict(bundle.extra["speaker_variants"])
+            except (TypeError, ValueError) as exc:
+                raise BundleError(f"{bundle.path}/bundle.json: speaker_variants: {exc}") from None
         return cls(**{**stated, **fields})
 
     def __post_init__(self) -> None:
@@ -66,7 +67,6 @@ class RecognizerOptions:
             raise ValueError(f"edge_silence_s must be between 0 and 2 s, got {self.edge_silence_s}")
         if self.max_window_s <= 1.0:
             raise ValueError(f"max_window_s must be > 1 s, got {self.max_window_s}")
-        object.__setattr__(self, "vtln_warps", check_warps(self.vtln_warps))
 
 
 class Recognizer:
@@ -84,7 +84,8 @@ class Recognizer:
         self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
         self._log_mel = LogMel(bundle.frontend)
         self._log_mel(np.zeros(bundle.frontend.window, np.float32))  # load the compiled kernel now, not mid-clip
-        self._warps = [FeatureWarp(alpha, bundle.frontend) for alpha in options.vtln_warps]
+        self._variants = [(FeatureWarp(warp, bundle.frontend), FeatureTempo(tempo))
+                          for warp, tempo in options.speaker_variants.pairs]
         self.decoder = CtcDecoder.from_bundle(bundle, options.decoder)
         self.partial_decoder = CtcDecoder.from_bundle(bundle, replace(options.decoder, beam=1), use_lm=False)
 
@@ -94,8 +95,8 @@ class Recognizer:
         """Load a bundle folder (default: the shipped model).
 
         Settings start from those the bundle was tuned for (RecognizerOptions.for_bundle); `overrides`
-        are RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's
-        (None keeps the bundle's).
+        are RecognizerOptions fields, plus `beam` and `hotwords` as a shortcut for the decoder's, and
+        `vtln_warps` and `tempos` for the speaker variants' (None keeps the bundle's).
         """
         bundle = load_bundle(bundle_path or default_bundle_path())
         if options is None:
@@ -103,6 +104,9 @@ class Recognizer:
         decoder_fields = {k: v for k in ("beam", "hotwords") if (v := overrides.pop(k, None)) is not None}
         if decoder_fields:
             overrides["decoder"] = replace(options.decoder, **decoder_fields)
+        variant_fields = {k: v for k in ("vtln_warps", "tempos") if (v := overrides.pop(k, None)) is not None}
+        if variant_fields:
+            overrides["speaker_variants"] = replace(options.speaker_variants, **variant_fields)
         options = replace(options, **overrides)
         variant = bundle.pick_variant(options.runtime)
         runner = open_runner(bundle.network_path(variant), options.runtime, options.threads)
@@ -173,20 +177,25 @@ class Recognizer:
         return feats, before, band
 
     def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
-        """The best-scoring decoding of the window over the speaker warps (one without warps)."""
+        """The best-scoring decoding of the window over its speaker variants (edge.frontend.variants)."""
         feats, before, band = self._window_features(samples, clock)
-        offset_s = start_s - before * self.bundle.frontend.hop_ms / 1000.0
-        best = None
-        for warp in self._warps:
+        confident = self.options.speaker_variants.confident_raw
+        best, scale = None, 1.0
+        for index, (warp, tempo) in enumerate(self._variants):
             with clock("feature"):
-                warped = warp(feats)
+                variant = tempo(warp(feats))
             with clock("model"):
-                log_probs = self.run_model(warped)
+                log_probs = self.run_model(variant)
             with clock("decode"):
-                decoded = self.decoder.decode(log_probs, offset_s=offset_s, high_band=band)
+                decoded = self.decoder.decode(log_probs, high_band=band)
             if best is None or decoded.score > best.score:
-                best = decoded
-        return _words_within(best, start_s, start_s + len(samples) / TARGET_RATE)
+                best, scale = decoded, tempo.time_scale(len(feats))
+            if index == 0 and confident is not None and decoded.raw_confidence >= confident:
+                break  # the first (plain) decoding is sure enough: no other variant is tried
+        offset_s = start_s - before * self.bundle.frontend.hop_ms / 1000.0
+        words = tuple(replace(w, start_s=offset_s + w.start_s * scale, end_s=offset_s + w.end_s * scale)
+                      for w in best.words)
+        return _words_within(replace(best, words=words), start_s, start_s + len(samples) / TARGET_RATE)
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from edge.audio import DEFAULT_MAX_DURATION_S
-from edge.cli_args import positive_int, warp_list
+from edge.cli_args import positive_int, tempo_list, warp_list
 from edge.errors import EarshotError
 from edge.runners import RUNTIMES
 
@@ -26,8 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--beam", type=positive_int,
                         help="beam width; 1 = greedy (default: the bundle's, as its decoder was tuned)")
     parser.add_argument("--vtln-warps", type=warp_list, metavar="W1,W2,...",
-                        help="speaker warps to decode each window with, keeping the best-scoring hypothesis; "
-                             "1 = one decoding, fastest (default: the bundle's, as its calibration was fitted)")
+                        help="frequency warps (vocal tract lengths) to decode each window at, keeping the best-scoring "
+                             "hypothesis (default: the bundle's, as its calibration was fitted)")
+    parser.add_argument("--tempos", type=tempo_list, metavar="T1,T2,...",
+                        help="speaking rates to decode each window at, unwarped, likewise; --vtln-warps 1 --tempos 1 "
+                             "decodes once, fastest (default: the bundle's)")
     parser.add_argument("--hotword", action="append", default=[], metavar="PHRASE[:BOOST]",
                         help="phrase to favour while decoding (repeatable), with an optional boost in nats per "
                              f"letter (default {DEFAULT_HOTWORD_BOOST:g}), e.g. --hotword 'kitchen lights:1.5'")
@@ -42,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from edge.audio import read_audio
     from edge.recognizer import Recognizer
 
-    warps = {} if args.vtln_warps is None else {"vtln_warps": args.vtln_warps}
+    variants = {k: v for k, v in (("vtln_warps", args.vtln_warps), ("tempos", args.tempos)) if v is not None}
     recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads, beam=args.beam,
-                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword), **warps)
+                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword), **variants)
     failures = 0
     files = tqdm(args.files, desc="transcribing", unit="file", file=sys.stderr,
                  disable=len(args.files) < 2, leave=False)

@@ -104,17 +104,22 @@ def decoding_section(meta: dict) -> str:
 
 
 def _decoding(meta: dict) -> list[str]:
-    """The decoder settings chosen on dev data (train/tune_decoder.py), and the speaker warps."""
-    return [*_decoder_settings(meta), *_warps(meta)]
+    """The decoder settings chosen on dev data (train/tune_decoder.py), and the speaker variants."""
+    return [*_decoder_settings(meta), *_variants(meta)]
 
 
-def _warps(meta: dict) -> list[str]:
-    warps = meta.get("vtln_warps", [1.0])
-    if list(warps) == [1.0]:
+def _variants(meta: dict) -> list[str]:
+    variants = meta.get("speaker_variants", {})
+    warps, tempos = variants.get("vtln_warps", [1.0]), variants.get("tempos", [1.0])
+    if list(warps) == [1.0] and list(tempos) == [1.0]:
         return []
-    return ["", f"Speaker warps (VTLN, `vtln_warps` {json.dumps(warps)}): each window is decoded once per warp "
-            "of its log-mel features' frequency axis and the best-scoring hypothesis is kept, which costs one "
-            "network run and one decode per warp; the calibration was fitted with them."]
+    confident = variants.get("confident_raw")
+    return ["", f"Speaker variants (`{json.dumps(variants)}`): each window is decoded at every warp of its log-mel "
+            "features' frequency axis (a vocal tract length) and, unwarped, at every tempo other than 1 (a speaking "
+            "rate), and the best-scoring hypothesis is kept"
+            + (f", unless the plain window's decoding already has a raw confidence of at least {confident:g}"
+               if confident is not None else "")
+            + "; each variant costs one network run and one decode. The calibration was fitted with them."]
 
 
 def _decoder_settings(meta: dict) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from edge.frontend.variants import SpeakerVariants
 from train.datasets import DataPlan
 from train.recipe import Recipe
 
@@ -38,13 +39,14 @@ def dev_copies(data: DataPlan, recipe: Recipe, folder: Path) -> dict[str, list]:
 
 
 def fit_to_dev(bundle: Path, data: DataPlan, copies: dict[str, list], tune: bool = True,
-               decoder: dict | None = None, vtln_warps: tuple[float, ...] = (1.0,)) -> None:
+               decoder: dict | None = None, speaker_variants: SpeakerVariants = SpeakerVariants()) -> None:
     """Set the decoder (to `decoder`, a recipe's fixed settings, or tuned unless not `tune`) and the
-    speaker warps the recognizer decodes with, then fit the calibration and drift profile, on
-    `data.dev` and its `copies`. Decoder tuning decodes the features unwarped."""
+    speaker variants the recognizer decodes (a recipe's; by default one decoding per window), then
+    fit the calibration and drift profile, on `data.dev` and its `copies`. Decoder tuning decodes
+    the features as they are."""
     from train.export import update_manifest
 
-    update_manifest(bundle, vtln_warps=list(vtln_warps))
+    update_manifest(bundle, speaker_variants=speaker_variants.to_dict())
     if decoder is not None:
         update_manifest(bundle, decoder=decoder, decoder_tuning={"from_recipe": True})
     elif tune:

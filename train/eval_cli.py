@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from edge.cli_args import positive_int, warp_list
+from edge.cli_args import positive_int, tempo_list, warp_list
 from edge.errors import EarshotError
 from edge.runners import RUNTIMES
 
@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--beam", type=positive_int, help="bundle beam width; 1 = greedy")
     parser.add_argument("--threads", type=positive_int, help="bundle inference threads (default: 1)")
     parser.add_argument("--vtln-warps", type=warp_list, metavar="W1,W2,...",
-                        help="bundle speaker warps, e.g. 1 for one decoding per window (default: the bundle's)")
+                        help="bundle frequency warps to decode each window at (default: the bundle's)")
+    parser.add_argument("--tempos", type=tempo_list, metavar="T1,T2,...",
+                        help="bundle speaking rates to decode each window at; --vtln-warps 1 --tempos 1 decodes once")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--report", metavar="DIR", help="write report.md, results.json and plots here")
     parser.add_argument("--limit", type=positive_int, metavar="N", help="score only the first N utterances")
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
             utterances = [replace(u, tags={**u.tags, "set": manifest.parent.name}) for u in utterances]
         entries += utterances
     manifest = " + ".join(str(m) for m in manifests)
-    recognizer = load_recognizer(args.model, BundleSettings(args.runtime, args.threads, args.beam, args.vtln_warps))
+    recognizer = load_recognizer(args.model, BundleSettings(args.runtime, args.threads, args.beam, args.vtln_warps,
+                                                                 args.tempos))
     result = evaluate(recognizer, entries, manifest=str(manifest))
     report_dir = None
     if args.report:

@@ -150,7 +150,7 @@ def _dev_fit(recipe, recipe_path: Path, work: Path, record: dict, tune: bool):
                        "decoder_from_recipe": not tune and recipe.decoder is not None,
                        "copies": {condition: len(utterances) for condition, utterances in copies.items()}}
     return partial(fit_to_dev, data=data, copies=copies, tune=tune, decoder=None if tune else recipe.decoder,
-                   vtln_warps=recipe.vtln_warps)
+                   speaker_variants=recipe.speaker_variants)
 
 
 def _refit_calibration(bundle: Path, utterances: list) -> None:

@@ -37,7 +37,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
         extra["base_model"] = base_model_record(recipe.base, work)
     write_bundle(model, staging, name=recipe.name, feature_examples=examples, lm_file=lm_file, extra=extra)
     fit_to_dev(staging, data, dev_copies(data, recipe, work / "calibration_copies"), decoder=recipe.decoder,
-               vtln_warps=recipe.vtln_warps)
+               speaker_variants=recipe.speaker_variants)
     _write_card(staging, recipe, data, work)
     if out.exists():
         shutil.rmtree(out)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from edge.errors import EarshotError
-from edge.frontend.warp import check_warps
+from edge.frontend.variants import SpeakerVariants
 from train.model import ModelConfig
 from train.trainer import TrainConfig
 
@@ -178,10 +178,10 @@ class Recipe:
     # the training voices, and twice it chose a word bonus that held-out voices and real speech did
     # not bear (see train/recipes/default.json's notes), so a shipped recipe can state its settings.
     decoder: dict | None = None
-    # The speaker warps the recognizer decodes each window with, keeping the best-scoring hypothesis
-    # (edge.frontend.warp; RecognizerOptions.vtln_warps). The bundle records them and its
-    # calibration is fitted with them, since picking the best of several decodings raises scores.
-    vtln_warps: tuple[float, ...] = (1.0,)
+    # The speaker variants the recognizer decodes each window at, keeping the best-scoring hypothesis
+    # (edge.frontend.variants: vtln_warps, tempos, confident_raw). The bundle records them and its
+    # calibration is fitted with them, since the best of several decodings scores higher than one.
+    speaker_variants: SpeakerVariants = field(default_factory=SpeakerVariants)
     workers: int = 2
     notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
 
@@ -231,7 +231,7 @@ class Recipe:
             lm_population_prior=section("lm_population_prior", lambda: _flag(data.get("lm_population_prior", False))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
             decoder=section("decoder", lambda: _decoder(data.get("decoder"))),
-            vtln_warps=section("vtln_warps", lambda: check_warps(data.get("vtln_warps", (1.0,)))),
+            speaker_variants=section("speaker_variants", lambda: SpeakerVariants.from_dict(data.get("speaker_variants", {}))),
             workers=section("workers", lambda: int(data.get("workers", 2))),
             notes=str(data.get("notes", "")),
         )

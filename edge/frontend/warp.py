@@ -41,24 +41,29 @@ def source_positions(alphas: np.ndarray, config: FrontEndConfig) -> np.ndarray:
     return np.clip((hz_to_mel(source_hz) - mel_edges[1]) / spacing, 0.0, config.n_mels - 1)
 
 
-def check_warps(warps) -> tuple[float, ...]:
-    """`warps` as a tuple of distinct floats in [MIN_WARP, MAX_WARP], at least one; ValueError
-    naming the problem otherwise."""
-    if isinstance(warps, (str, bytes)) or not hasattr(warps, "__iter__"):
-        raise ValueError(f"warps must be a list of numbers, got {warps!r}")
-    warps = list(warps)
+def check_factors(values, name: str, low: float, high: float) -> tuple[float, ...]:
+    """`values` as a tuple of distinct floats in [low, high], at least one; ValueError naming
+    `name` and the problem otherwise."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a list of numbers, got {values!r}")
+    values = list(values)
     try:
-        values = tuple(float(w) for w in warps)
+        factors = tuple(float(v) for v in values)
     except (TypeError, ValueError):
-        raise ValueError(f"warps must be a list of numbers, got {warps!r}") from None
-    if not values:
-        raise ValueError("warps must hold at least one warp factor (1.0 leaves the features as they are)")
-    if len(set(values)) != len(values):
-        raise ValueError(f"warps must be distinct, got {list(values)}")
-    bad = [w for w in values if not MIN_WARP <= w <= MAX_WARP]
+        raise ValueError(f"{name} must be a list of numbers, got {values!r}") from None
+    if not factors:
+        raise ValueError(f"{name} must hold at least one factor (1.0 leaves the features as they are)")
+    if len(set(factors)) != len(factors):
+        raise ValueError(f"{name} must be distinct, got {list(factors)}")
+    bad = [f for f in factors if not low <= f <= high]
     if bad:
-        raise ValueError(f"warp factors must be between {MIN_WARP} and {MAX_WARP}, got {bad}")
-    return values
+        raise ValueError(f"{name} must be between {low} and {high}, got {bad}")
+    return factors
+
+
+def check_warps(warps) -> tuple[float, ...]:
+    """Warp factors for the recognizer: distinct, in [MIN_WARP, MAX_WARP], at least one."""
+    return check_factors(warps, "warps", MIN_WARP, MAX_WARP)
 
 
 class FeatureWarp:

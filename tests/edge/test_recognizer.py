@@ -181,27 +181,62 @@ def test_speaker_warps_keep_the_best_scoring_decoding(tiny_bundle, speech_sample
     assert plain.transcribe(speech_samples).text == decodings[1].text  # no warps: the features as they are
 
 
-def test_the_bundles_speaker_warps_are_used_and_a_callers_win(tiny_bundle, tmp_path):
+def test_tempos_are_decoded_unwarped_and_their_word_times_land_on_the_clips_timeline(tiny_bundle, speech_samples):
+    from edge.frontend.tempo import FeatureTempo
+
+    plain = Recognizer.load(tiny_bundle, beam=4)
+    window, before, band = plain._window_features(speech_samples, _NoClock())
+    tempos = [FeatureTempo(rate) for rate in (1.0, 0.85, 1.15)]
+    decodings = [plain.decoder.decode(plain.run_model(t(window)), high_band=band) for t in tempos]
+    best = max(range(3), key=lambda i: decodings[i].score)
+    result = Recognizer.load(tiny_bundle, beam=4, tempos=(0.85, 1.15)).transcribe(speech_samples)
+    assert result.text == decodings[best].text
+    offset = -before * plain.bundle.frontend.hop_ms / 1000.0
+    scale = tempos[best].time_scale(len(window))
+    duration = len(speech_samples) / 16000
+    for word, raw in zip(result.words, decodings[best].words, strict=True):
+        assert word.start_s == pytest.approx(min(max(offset + raw.start_s * scale, 0.0), duration))
+        assert word.end_s == pytest.approx(min(max(offset + raw.end_s * scale, 0.0), duration))
+
+
+def test_the_bundles_speaker_variants_are_used_and_a_callers_win(tiny_bundle, tmp_path):
+    from edge.frontend.variants import SpeakerVariants
+
     copy = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, copy)
     meta = json.loads((copy / "bundle.json").read_text())
-    meta["vtln_warps"] = [0.92, 1.0, 1.08]
+    meta["speaker_variants"] = {"vtln_warps": [0.92, 1.0, 1.08], "tempos": [0.85, 1.0], "confident_raw": 0.2}
     (copy / "bundle.json").write_text(json.dumps(meta))
-    assert Recognizer.load(copy).options.vtln_warps == (0.92, 1.0, 1.08)
-    assert Recognizer.load(copy, vtln_warps=(1.0,)).options.vtln_warps == (1.0,)
-    assert Recognizer.load(tiny_bundle).options.vtln_warps == (1.0,)
-    meta["vtln_warps"] = [0.3]
-    (copy / "bundle.json").write_text(json.dumps(meta))
-    with pytest.raises(BundleError, match=r"bundle\.json: vtln_warps: warp factors must be between"):
-        Recognizer.load(copy)
+    assert Recognizer.load(copy).options.speaker_variants == SpeakerVariants((0.92, 1.0, 1.08), (0.85, 1.0), 0.2)
+    mine = Recognizer.load(copy, vtln_warps=(1.0,), tempos=(1.0,)).options.speaker_variants
+    assert mine.pairs == ((1.0, 1.0),) and mine.confident_raw == 0.2  # the shortcuts replace only what they name
+    assert Recognizer.load(tiny_bundle).options.speaker_variants == SpeakerVariants()
+    for bad, problem in (({"tempos": [3]}, "tempos must be between"), ({"vtln_warps": [0.3]}, "warps must be between"),
+                         ({"warps": [1.0]}, "unknown setting"), ([1.0], "an object with")):
+        meta["speaker_variants"] = bad
+        (copy / "bundle.json").write_text(json.dumps(meta))
+        with pytest.raises(BundleError, match=rf"bundle\.json: speaker_variants: .*{problem}"):
+            Recognizer.load(copy)
 
 
-def test_speaker_warps_out_of_range_are_refused():
-    from edge.recognizer import RecognizerOptions
+def test_a_confident_plain_decoding_is_not_decoded_again(tiny_bundle, speech_samples):
+    """confident_raw: the plain window is decoded first; at or above that raw confidence, no variant is."""
+    from edge.frontend.variants import SpeakerVariants
 
-    with pytest.raises(ValueError, match="distinct"):
-        RecognizerOptions(vtln_warps=(1.0, 1.0))
-    assert RecognizerOptions(vtln_warps=[0.92, 1]).vtln_warps == (0.92, 1.0)
+    def runs(recognizer) -> tuple[str, int]:
+        calls = []
+        network = recognizer.run_model
+        recognizer.run_model = lambda feats: calls.append(len(feats)) or network(feats)
+        return recognizer.transcribe(speech_samples).text, len(calls)
+
+    warps = (0.92, 1.0, 1.08)
+    plain = Recognizer.load(tiny_bundle, beam=4).transcribe(speech_samples)
+    always = runs(Recognizer.load(tiny_bundle, beam=4, speaker_variants=SpeakerVariants(warps)))
+    sure = runs(Recognizer.load(tiny_bundle, beam=4,
+                                speaker_variants=SpeakerVariants(warps, confident_raw=max(plain.raw_confidence, 1e-6))))
+    assert always[1] == 3 and sure == (plain.text, 1)
+    if plain.raw_confidence < 1.0:  # below the bar: every variant, as without one
+        assert runs(Recognizer.load(tiny_bundle, beam=4, speaker_variants=SpeakerVariants(warps, confident_raw=1.0))) == always
 
 
 class _NoClock:

@@ -76,13 +76,16 @@ def test_bad_option_values_are_refused_by_the_parser(speech_clip):
     assert run.returncode == 2 and "at least 1" in run.stderr
 
 
-def test_speaker_warps_can_be_chosen_and_bad_ones_are_refused(tiny_bundle, speech_clip):
+def test_speaker_variants_can_be_chosen_and_bad_ones_are_refused(tiny_bundle, speech_clip):
     from edge.recognizer import Recognizer
     from edge.audio import read_audio
 
-    run = earshot("transcribe", str(speech_clip), "--model", str(tiny_bundle), "--beam", "4", "--vtln-warps", "0.92,1,1.08")
+    run = earshot("transcribe", str(speech_clip), "--model", str(tiny_bundle), "--beam", "4", "--vtln-warps", "0.92,1,1.08",
+                  "--tempos", "0.85,1")
     assert run.returncode == 0, run.stderr
-    warped = Recognizer.load(tiny_bundle, beam=4, vtln_warps=(0.92, 1.0, 1.08))
+    warped = Recognizer.load(tiny_bundle, beam=4, vtln_warps=(0.92, 1.0, 1.08), tempos=(0.85, 1.0))
     assert run.stdout.strip() == warped.transcribe(read_audio(speech_clip).samples).text
     run = earshot("transcribe", str(speech_clip), "--vtln-warps", "1,3")
-    assert run.returncode == 2 and "'1,3': warp factors must be between 0.8 and 1.25, got [3.0]" in run.stderr
+    assert run.returncode == 2 and "'1,3': warps must be between 0.8 and 1.25, got [3.0]" in run.stderr
+    run = earshot("transcribe", str(speech_clip), "--tempos", "fast")
+    assert run.returncode == 2 and "'fast': tempos must be a list of numbers" in run.stderr

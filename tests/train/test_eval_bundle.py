@@ -27,13 +27,15 @@ def test_eval_with_a_real_bundle_on_real_speech(tiny_bundle, tmp_path, capsys):
     assert (report / "report.md").is_file() and (report / "reliability.png").is_file()
 
 
-def test_eval_takes_the_speaker_warps_to_decode_with(tiny_bundle, capsys):
+def test_eval_takes_the_speaker_variants_to_decode(tiny_bundle, capsys):
     pytest.importorskip("onnxruntime", reason="the bundle runs with ONNX Runtime (onnx extra)")
     from train.evaluation.recognizers import BundleSettings, load_recognizer
 
-    assert load_recognizer(str(tiny_bundle), BundleSettings(vtln_warps=(0.92, 1.0))).options.vtln_warps == (0.92, 1.0)
+    settings = BundleSettings(vtln_warps=(0.92, 1.0), tempos=(1.0, 1.15))
+    assert load_recognizer(str(tiny_bundle), settings).options.speaker_variants.pairs == (
+        (1.0, 1.0), (0.92, 1.0), (1.0, 1.15))
     code = main(["eval", str(PUBLIC_EVAL / "manifest.jsonl"), "--model", str(tiny_bundle), "--json",
-                 "--limit", "2", "--beam", "2", "--vtln-warps", "0.92,1"])
+                 "--limit", "2", "--beam", "2", "--vtln-warps", "0.92,1", "--tempos", "1,1.15"])
     assert code == 0 and json.loads(capsys.readouterr().out)["utterances"] == 2
 
 

@@ -118,8 +118,9 @@ def test_unknown_model_lists_the_registered_ones(manifest, registered_table, cap
 def test_bundle_flags_are_refused_for_a_registered_recognizer(manifest, registered_table, capsys):
     err = _error_of(["eval", str(manifest), "--model", f"table:{registered_table}", "--beam", "4"], capsys)
     assert "--beam" in err
-    err = _error_of(["eval", str(manifest), "--model", f"table:{registered_table}", "--vtln-warps", "1"], capsys)
-    assert "--vtln-warps apply to model bundles only" in err
+    err = _error_of(["eval", str(manifest), "--model", f"table:{registered_table}", "--vtln-warps", "1", "--tempos", "1"],
+                    capsys)
+    assert "--vtln-warps, --tempos apply to model bundles only" in err
 
 
 def test_a_file_is_not_a_bundle(manifest, capsys):

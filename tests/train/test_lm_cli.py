@@ -76,13 +76,13 @@ def test_the_shipped_recipes_text_gives_the_shipped_lm_byte_for_byte(tmp_path):
         assert arpa == shipped.read()
 
 
-def test_the_shipped_bundle_decodes_with_the_shipped_recipes_decoder_settings_and_speaker_warps():
+def test_the_shipped_bundle_decodes_with_the_shipped_recipes_decoder_settings_and_speaker_variants():
     from train.recipe import Recipe
 
     recipe = Recipe.load(REPO / "train" / "recipes" / "default.json")
     meta = json.loads((SHIPPED / "bundle.json").read_text())
     assert meta["decoder"] == recipe.decoder
-    assert tuple(meta["vtln_warps"]) == recipe.vtln_warps
+    assert meta["speaker_variants"] == recipe.speaker_variants.to_dict()
 
 
 @pytest.mark.parametrize("extra, problem", [
@@ -139,6 +139,7 @@ ENGINES = ("flite", "espeak-ng", "text2wave", "pico2wave", "RHVoice-test")
 @pytest.mark.skipif(any(shutil.which(e) is None for e in ENGINES),
                     reason="the TTS engines are not installed (scripts/install_tts.sh)")
 def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, monkeypatch):
+    from edge.frontend.variants import SpeakerVariants
     from edge.recognizer import Recognizer
     from train.card import decoding_section
     from train.datasets import is_dev
@@ -172,13 +173,14 @@ def test_refit_fits_decoder_and_calibration_on_the_recipes_dev_set(tmp_path, mon
     assert (out / "profile.json").read_text() != (SHIPPED / "profile.json").read_text()
     assert (meta["decoder"], meta["decoder_tuning"]) == (shipped["decoder"], shipped["decoder_tuning"])
     assert meta["decoder"] == loaded.decoder  # the recipe's fixed settings, as `earshot train` gives them
-    assert tuple(meta["vtln_warps"]) == loaded.vtln_warps != (1.0,)  # and the speaker warps it was calibrated with
-    assert Recognizer.load(out).options.vtln_warps == loaded.vtln_warps
+    # and the speaker variants it was calibrated with
+    assert meta["speaker_variants"] == loaded.speaker_variants.to_dict()
+    assert Recognizer.load(out).options.speaker_variants == loaded.speaker_variants != SpeakerVariants()
     card = (out / "MODEL_CARD.md").read_text()
     assert "drift profile were fitted again with the new LM on the recipe's dev set" in card
     assert f"decoder settings are those `{recipe}` states" in card
     assert decoding_section(meta) in card  # the Decoding section states the settings the bundle now has
-    assert f"`vtln_warps` {json.dumps(meta['vtln_warps'])}" in card
+    assert f"Speaker variants (`{json.dumps(meta['speaker_variants'])}`)" in card
     # --tune-decoder tunes the decoder on the same set (made once, reused) before the calibration
     tuned = tmp_path / "tuned"
     made = (work / "dev_synth" / "manifest.jsonl").stat().st_mtime_ns

@@ -55,7 +55,7 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert dev["tight_utterances"] > 0  # Speech Commands clips have silence at their edges
     assert Recognizer.load(out).options.decoder.lm_weight == meta["decoder"]["lm_weight"]
     assert meta["decoder"]["beam"] == DEFAULT_BEAM  # tuned at the beam the recognizer decodes with
-    assert meta["vtln_warps"] == [1.0]  # the recipe names no speaker warps: one decoding per window
+    assert meta["speaker_variants"] == {"vtln_warps": [1.0], "tempos": [1.0], "confident_raw": None}  # one decoding
     recognizer = Recognizer.load(out, beam=4)
     result = recognizer.transcribe(_first_clip_samples(real))
     assert 0.0 <= result.confidence <= 1.0

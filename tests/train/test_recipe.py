@@ -173,14 +173,17 @@ def test_a_recipe_can_fix_the_decoder_settings_and_an_extending_one_can_tune_the
     assert (shipped["beam"], shipped["hyp_prune_log_prob"]) == (512, -12.0)
 
 
-def test_a_recipe_states_the_speaker_warps_its_bundle_decodes_with(tmp_path):
+def test_a_recipe_states_the_speaker_variants_its_bundle_decodes(tmp_path):
+    from edge.frontend.variants import SpeakerVariants
     from train.recipe import RecipeError
 
-    (tmp_path / "plain.json").write_text(json.dumps({"name": "p"}))
-    (tmp_path / "warped.json").write_text(json.dumps({"extends": "plain.json", "vtln_warps": [0.92, 1, 1.08]}))
-    assert Recipe.load(tmp_path / "plain.json").vtln_warps == (1.0,)
-    assert Recipe.load(tmp_path / "warped.json").vtln_warps == (0.92, 1.0, 1.08)
-    assert Recipe.load(RECIPES[0].parent / "default.json").vtln_warps == (0.92, 1.0, 1.08)
-    (tmp_path / "bad.json").write_text(json.dumps({"name": "b", "vtln_warps": [1.0, 2.0]}))
-    with pytest.raises(RecipeError, match=r"bad\.json: vtln_warps: warp factors must be between 0.8 and 1.25, got \[2.0\]"):
+    (tmp_path / "plain.json").write_text(json.dumps({"name": "p", "speaker_variants": {"tempos": [0.85, 1.0]}}))
+    (tmp_path / "warped.json").write_text(json.dumps({"extends": "plain.json", "speaker_variants": {"vtln_warps": [0.92, 1]}}))
+    assert Recipe.load(tmp_path / "plain.json").speaker_variants == SpeakerVariants(tempos=(0.85, 1.0))
+    assert Recipe.load(tmp_path / "warped.json").speaker_variants == SpeakerVariants((0.92, 1.0), (0.85, 1.0))  # merged
+    assert Recipe.load(RECIPES[0].parent / "broader_catalog.json").speaker_variants == SpeakerVariants()
+    assert Recipe.load(RECIPES[0].parent / "default.json").speaker_variants == SpeakerVariants(
+        (0.92, 1.0, 1.08), (0.85, 1.0, 1.15), 0.2)
+    (tmp_path / "bad.json").write_text(json.dumps({"name": "b", "speaker_variants": {"vtln_warps": [1.0, 2.0]}}))
+    with pytest.raises(RecipeError, match=r"bad\.json: speaker_variants: warps must be between 0.8 and 1.25, got \[2.0\]"):
         Recipe.load(tmp_path / "bad.json")

@@ -20,11 +20,12 @@ class BundleSettings:
     threads: int | None = None
     beam: int | None = None
     vtln_warps: tuple[float, ...] | None = None
+    tempos: tuple[float, ...] | None = None
 
     def given(self) -> dict[str, object]:
         """The settings that were set, by name."""
-        return {k: v for k, v in (("runtime", self.runtime), ("threads", self.threads),
-                                  ("beam", self.beam), ("vtln_warps", self.vtln_warps)) if v is not None}
+        return {k: v for k, v in (("runtime", self.runtime), ("threads", self.threads), ("beam", self.beam),
+                                  ("vtln_warps", self.vtln_warps), ("tempos", self.tempos)) if v is not None}
 
 
 def registered_recognizers() -> list[str]:
