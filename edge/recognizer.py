@@ -162,7 +162,7 @@ class Recognizer:
 
     def window_log_probs(self, samples: np.ndarray) -> np.ndarray:
         """(steps, tokens) CTC log-probabilities of one window of 16 kHz samples, computed exactly as
-        transcribe does (features, edge silence, network) for the features as they are, unwarped:
+        transcribe does (features, edge silence, network) for the window as it is, no speaker variant:
         what decoder tuning must decode."""
         feats, _, _ = self._window_features(check_samples(samples, TARGET_RATE), _Clock())
         return self.run_model(feats)
