@@ -56,7 +56,7 @@ class RecognizerOptions:
         if "speaker_variants" in bundle.extra:
             try:
                 stated["speaker_variants"] = SpeakerVariants.from_dict(bundle.extra["speaker_variants"])
-            except (TypeError, ValueError) as exc:
+            except ValueError as exc:
                 raise BundleError(f"{bundle.path}/bundle.json: speaker_variants: {exc}") from None
         return cls(**{**stated, **fields})
 

@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from edge.audio import read_audio
     from edge.recognizer import Recognizer
 
-    variants = {k: v for k, v in (("vtln_warps", args.vtln_warps), ("tempos", args.tempos)) if v is not None}
     recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads, beam=args.beam,
-                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword), **variants)
+                                 hotwords=tuple(_parse_hotword(h) for h in args.hotword),
+                                 vtln_warps=args.vtln_warps, tempos=args.tempos)
     failures = 0
     files = tqdm(args.files, desc="transcribing", unit="file", file=sys.stderr,
                  disable=len(args.files) < 2, leave=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from edge.frontend.variants import PLAIN, SpeakerVariants
 from train.datasets import DataPlan
 from train.recipe import Recipe
 
@@ -110,8 +111,7 @@ def _decoding(meta: dict) -> list[str]:
 
 def _variants(meta: dict) -> list[str]:
     variants = meta.get("speaker_variants", {})
-    warps, tempos = variants.get("vtln_warps", [1.0]), variants.get("tempos", [1.0])
-    if list(warps) == [1.0] and list(tempos) == [1.0]:
+    if SpeakerVariants.from_dict(variants).pairs == (PLAIN,):
         return []
     confident = variants.get("confident_raw")
     return ["", f"Speaker variants (`{json.dumps(variants)}`): each window is decoded at every warp of its log-mel "
