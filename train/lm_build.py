@@ -56,16 +56,17 @@ def count_ngrams(sentences: Iterable[list[str]], order: int) -> list[Counter]:
     return counts
 
 
-def kneser_ney(sentences: Iterable[list[str]], order: int = DEFAULT_ORDER
+def kneser_ney(sentences: Iterable[list[str]], order: int = DEFAULT_ORDER, modified: bool = False
                ) -> tuple[dict[Ngram, float], dict[Ngram, float]]:
-    """(log10 probabilities, log10 backoff weights) of an interpolated Kneser-Ney model."""
+    """(log10 probabilities, log10 backoff weights) of an interpolated Kneser-Ney model; with
+    `modified`, three discounts per order (for counts 1, 2 and 3 or more) instead of one."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     raw = count_ngrams(sentences, order)
     if not raw[0]:
         raise ValueError("no sentences to estimate a language model from")
     adjusted = _adjusted_counts(raw)
-    discounts = [_discount(counts) for counts in adjusted]
+    discounts = [(_modified_discounts if modified else _discount)(counts) for counts in adjusted]
     vocabulary = {g[0] for g in raw[0] if g[0] != SENTENCE_START} | {UNKNOWN}
     probs: dict[Ngram, float] = {}  # linear probabilities while estimating
     gammas: dict[Ngram, float] = {}
@@ -73,19 +74,20 @@ def kneser_ney(sentences: Iterable[list[str]], order: int = DEFAULT_ORDER
         counts = adjusted[n - 1]
         if n == 1:  # <s> is never predicted: it takes no unigram mass
             counts = Counter({g: c for g, c in counts.items() if g != (SENTENCE_START,)})
+        discount = _as_discount_of(discounts[n - 1])
         totals: dict[Ngram, float] = defaultdict(float)
-        types: dict[Ngram, int] = defaultdict(int)
+        removed: dict[Ngram, float] = defaultdict(float)  # the mass the discounts take from a context
         for gram, count in counts.items():
             totals[gram[:-1]] += count
-            types[gram[:-1]] += 1
-        discount = discounts[n - 1]
+            removed[gram[:-1]] += discount(count)
         for context, total in totals.items():
-            gammas[context] = discount * types[context] / total
+            gammas[context] = removed[context] / total
         grams = list(counts) + ([(UNKNOWN,)] if n == 1 and (UNKNOWN,) not in counts else [])
         for gram in grams:
             context = gram[:-1]
             lower = probs[gram[1:]] if n > 1 else 1.0 / len(vocabulary)
-            own = max(counts.get(gram, 0) - discount, 0.0) / totals[context] if context in totals else 0.0
+            count = counts.get(gram, 0)
+            own = max(count - discount(count), 0.0) / totals[context] if context in totals else 0.0
             probs[gram] = own + gammas.get(context, 1.0) * lower
     log_probs = {gram: math.log10(p) for gram, p in probs.items() if gram != (SENTENCE_START,)}
     log_probs[(SENTENCE_START,)] = SENTENCE_START_LOG10
@@ -111,10 +113,10 @@ def arpa_text(log_probs: dict[Ngram, float], backoffs: dict[Ngram, float]) -> st
     return "\n".join(lines)
 
 
-def build_arpa(sentences: Iterable[str], order: int = DEFAULT_ORDER) -> str:
-    """ARPA text of a Kneser-Ney model of the normalised sentences."""
+def build_arpa(sentences: Iterable[str], order: int = DEFAULT_ORDER, modified: bool = False) -> str:
+    """ARPA text of a Kneser-Ney model (modified Kneser-Ney with `modified`) of the normalised sentences."""
     words = (normalize_text(s).split() for s in sentences)
-    return arpa_text(*kneser_ney([w for w in words if w], order))
+    return arpa_text(*kneser_ney([w for w in words if w], order, modified))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +149,27 @@ def _adjusted_counts(raw: list[Counter]) -> list[Counter]:
         for gram in [g for g, c in counts.items() if c == 0]:
             del counts[gram]  # only the unigram <s>: nothing precedes it
     return adjusted
+
+
+def _as_discount_of(discounts: float | tuple[float, float, float]):
+    """count -> the amount taken from it: one discount for every count, or (D1, D2, D3+)."""
+    if isinstance(discounts, float):
+        return lambda count: discounts if count > 0 else 0.0
+    d1, d2, d3 = discounts
+    return lambda count: 0.0 if count <= 0 else d1 if count == 1 else d2 if count == 2 else d3
+
+
+def _modified_discounts(counts: Counter) -> tuple[float, float, float]:
+    """Chen & Goodman's (D1, D2, D3+) from the numbers of n-grams seen 1 to 4 times, each clipped
+    to [DISCOUNT_MIN, its count] (D3+ to 3); one discount for all three where a number is 0."""
+    seen = Counter(min(c, 5) for c in counts.values())
+    n1, n2, n3, n4 = (seen[k] for k in (1, 2, 3, 4))
+    if not (n1 and n2 and n3 and n4):
+        single = _discount(counts)
+        return single, single, single
+    y = n1 / (n1 + 2.0 * n2)
+    return tuple(min(max(k - (k + 1) * y * following / current, DISCOUNT_MIN), float(k))
+                 for k, current, following in ((1, n1, n2), (2, n2, n3), (3, n3, n4)))
 
 
 def _discount(counts: Counter) -> float:

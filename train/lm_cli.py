@@ -65,7 +65,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from edge.bundle import load_bundle
     from train.domain import load_catalog
-    from train.lm_build import build_arpa
     from train.lm_text import lm_sentences, planned_synthetic_texts
     from train.recipe import Recipe
 
@@ -85,11 +84,13 @@ def run(args: argparse.Namespace) -> int:
     calibration_speech = _calibration_utterances(args.calibrate)
     print(f"planning {recipe_path}'s text ...", file=sys.stderr)
     sentences = lm_sentences(recipe, planned_synthetic_texts(recipe), domain_dirs) + extra
-    print(f"estimating a {recipe.lm_order}-gram LM on {len(sentences)} sentences ...", file=sys.stderr)
-    arpa = build_arpa(sentences, order=recipe.lm_order)
+    print(f"estimating a {recipe.lm_order}-gram LM ({recipe.lm_smoothing}) on {len(sentences)} sentences ...",
+          file=sys.stderr)
+    arpa = recipe.language_model(sentences)
     record = {"recipe": str(recipe_path), "domain_dirs": [*recipe.lm_catalog_dirs, *domain_dirs],
               "text_files": [str(path) for path in args.text], "extra_sentences": len(extra),
-              "sentences": len(sentences), "order": recipe.lm_order}
+              "sentences": len(sentences), "order": recipe.lm_order,
+              "smoothing": recipe.lm_smoothing}
     fit = None
     if calibration_speech:
         record["calibration"] = {"manifests": [str(path) for path in args.calibrate],
@@ -209,7 +210,9 @@ def _decoder_source(record: dict) -> str:
 def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
     added = [*(f"the seen phrasings of `{folder}`" for folder in record["domain_dirs"]),
              *(f"the sentences of `{path}`" for path in record["text_files"])]
-    lines = [f"The network of `{bundle}` with a new {record['order']}-gram LM on {record['sentences']} sentences: "
+    smoothing = "modified Kneser-Ney" if record.get("smoothing") == "modified-kneser-ney" else "Kneser-Ney"
+    lines = [f"The network of `{bundle}` with a new {record['order']}-gram LM ({smoothing}) on {record['sentences']} "
+             "sentences: "
              f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]
     if "refit" in record:
         refit = record["refit"]

@@ -151,14 +151,13 @@ def _language_model(recipe: Recipe, path: Path, synthetic_manifests: tuple[Path,
     """Word n-gram LM over the recipe's text (train/lm_text.py), with the transcripts of the
     corpora actually synthesised."""
     from train.corpus import NOT_FOR_LM, read_manifest
-    from train.lm_build import build_arpa
     from train.lm_text import lm_sentences
 
     if path.exists():
         return path
     synthetic = (u.text for manifest in synthetic_manifests for u in read_manifest(manifest)
                  if u.tags.get("kind") not in NOT_FOR_LM)
-    path.write_text(build_arpa(lm_sentences(recipe, synthetic), order=recipe.lm_order))
+    path.write_text(recipe.language_model(lm_sentences(recipe, synthetic)))
     return path
 
 

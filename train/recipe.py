@@ -14,6 +14,7 @@ it changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -160,6 +161,10 @@ class Recipe:
     training: TrainConfig = field(default_factory=TrainConfig)
     augment: dict = field(default_factory=dict)  # train.augment.Augmenter settings
     lm_order: int = 3
+    # How the LM is smoothed (train/lm_build.py): "kneser-ney", one discount per order, or
+    # "modified-kneser-ney", three (for n-grams seen once, twice, three times or more). On phrasings
+    # the LM never saw, modified Kneser-Ney is the likelier model (docs/results.md, session 21).
+    lm_smoothing: str = "kneser-ney"
     lm_sentences: int = 50000  # generated in-domain sentences (seen phrasings) the LM is estimated on
     # Whether the LM's text also says every value of every slot once (train.domain.slot_coverage), so
     # the decoder knows each catalog term a seen phrasing can say, not only those the random
@@ -184,6 +189,12 @@ class Recipe:
     speaker_variants: SpeakerVariants = field(default_factory=SpeakerVariants)
     workers: int = 2
     notes: str = ""  # how the shipped model was actually built, where that differs from a plain rebuild
+
+    def language_model(self, sentences: Iterable[str]) -> str:
+        """ARPA text of the recipe's word LM (its order and smoothing) estimated on `sentences`."""
+        from train.lm_build import build_arpa
+
+        return build_arpa(sentences, order=self.lm_order, modified=self.lm_smoothing == "modified-kneser-ney")
 
     @property
     def lm_catalog_dirs(self) -> tuple[str, ...]:
@@ -226,6 +237,7 @@ class Recipe:
             training=section("training", lambda: TrainConfig(**data.get("training", {}))),
             augment=augment,
             lm_order=section("lm_order", lambda: int(data.get("lm_order", 3))),
+            lm_smoothing=section("lm_smoothing", lambda: _choice(data.get("lm_smoothing", "kneser-ney"), LM_SMOOTHINGS)),
             lm_sentences=section("lm_sentences", lambda: int(data.get("lm_sentences", 50000))),
             lm_slot_coverage=section("lm_slot_coverage", lambda: _flag(data.get("lm_slot_coverage", False))),
             lm_population_prior=section("lm_population_prior", lambda: _flag(data.get("lm_population_prior", False))),
@@ -235,6 +247,15 @@ class Recipe:
             workers=section("workers", lambda: int(data.get("workers", 2))),
             notes=str(data.get("notes", "")),
         )
+
+
+LM_SMOOTHINGS = ("kneser-ney", "modified-kneser-ney")
+
+
+def _choice(value, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _augmenter_fields(augment: dict) -> None:

@@ -7,7 +7,10 @@ import math
 import pytest
 
 from edge.decoding.lm import NgramLM
-from train.lm_build import DISCOUNT_FALLBACK, arpa_text, build_arpa, count_ngrams, kneser_ney, main
+from collections import Counter
+
+from train.lm_build import (DISCOUNT_FALLBACK, _modified_discounts, arpa_text, build_arpa, count_ngrams,
+                             kneser_ney, main)
 
 SENTENCES = [
     "what is the weather in paris", "what is the weather today", "what is the time",
@@ -59,6 +62,36 @@ def test_other_orders_round_trip(order):
     assert lm.order == order
     words = [w for w in lm.vocabulary if w != "<s>"]
     assert sum(10 ** lm.log10_prob(w, ("<s>", "what", "is")) for w in words) == pytest.approx(1.0, abs=1e-4)
+
+
+# Sentences seen once to four times, so that every order has n-grams of counts 1, 2, 3 and 4.
+REPEATED = [sentence for k, sentence in enumerate(SENTENCES) for _ in range(1 + k % 4)]
+
+
+@pytest.mark.parametrize("history", [(), ("<s>",), ("what", "is"), ("set", "a"), ("zebra",), ("for",)])
+def test_modified_kneser_ney_gives_distributions(history):
+    lm = NgramLM.from_lines(build_arpa(REPEATED, order=3, modified=True).splitlines())
+    words = [w for w in lm.vocabulary if w != "<s>"]
+    assert sum(10 ** lm.log10_prob(w, history) for w in words) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_modified_kneser_ney_differs_from_one_discount():
+    plain, modified = build_arpa(REPEATED, order=3), build_arpa(REPEATED, order=3, modified=True)
+    assert plain != modified
+    assert build_arpa(REPEATED, order=3, modified=False) == plain
+
+
+def test_modified_discounts_follow_chen_and_goodman():
+    # n1..n4 = 4, 2, 2, 1: Y = 4 / 8; D1 = 1 - 2Y n2/n1, D2 = 2 - 3Y n3/n2, D3+ = 3 - 4Y n4/n3
+    counts = Counter({("a",): 1, ("b",): 1, ("c",): 1, ("d",): 1, ("e",): 2, ("f",): 2,
+                      ("g",): 3, ("h",): 3, ("i",): 4, ("j",): 9})
+    assert _modified_discounts(counts) == pytest.approx((0.5, 0.5, 2.0))
+
+
+def test_modified_discounts_fall_back_to_one_where_a_count_is_missing():
+    counts = Counter({("a",): 1, ("b",): 1, ("c",): 2})  # nothing seen 3 or 4 times
+    d1, d2, d3 = _modified_discounts(counts)
+    assert d1 == d2 == d3 == pytest.approx(1 / (1 + 2 * 1 / 2))
 
 
 def test_arpa_round_trip_keeps_every_entry():

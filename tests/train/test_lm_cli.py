@@ -66,12 +66,11 @@ def test_the_new_bundle_keeps_the_network_and_knows_the_new_phrasings(tmp_path, 
 
 @pytest.mark.slow
 def test_the_shipped_recipes_text_gives_the_shipped_lm_byte_for_byte(tmp_path):
-    from train.lm_build import build_arpa
     from train.lm_text import lm_sentences, planned_synthetic_texts
     from train.recipe import Recipe
 
     recipe = Recipe.load(REPO / "train" / "recipes" / "default.json")
-    arpa = build_arpa(lm_sentences(recipe, planned_synthetic_texts(recipe)), order=recipe.lm_order)
+    arpa = recipe.language_model(lm_sentences(recipe, planned_synthetic_texts(recipe)))
     with gzip.open(SHIPPED / "lm.arpa.gz", "rt") as shipped:
         assert arpa == shipped.read()
 

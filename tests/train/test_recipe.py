@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from train.lm_build import build_arpa
 from train.recipe import Base, Recipe
 
 RECIPES = sorted((Path(__file__).resolve().parents[2] / "train" / "recipes").glob("*.json"))
@@ -108,6 +109,7 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"trainng": {"epochs": 2}}, "unknown field\\(s\\) trainng"),
     ({"lm_slot_coverage": "yes"}, "lm_slot_coverage: true or false, got 'yes'"),
     ({"lm_population_prior": 1}, "lm_population_prior: true or false, got 1"),
+    ({"lm_smoothing": "witten-bell"}, "lm_smoothing: must be one of kneser-ney, modified-kneser-ney, got 'witten-bell'"),
     ({"training": {"epoch": 2}}, "training: .*epoch"),
     ({"augment": {"p_nosie": 0.5}}, "augment: unknown setting\\(s\\) p_nosie"),
     ({"augment": {"babble_pool": [0.1]}}, "augment: unknown setting\\(s\\) babble_pool"),
@@ -171,6 +173,16 @@ def test_a_recipe_can_fix_the_decoder_settings_and_an_extending_one_can_tune_the
     assert Recipe.load(RECIPES[0].parent / "broader_catalog.json").decoder is None
     shipped = Recipe.load(RECIPES[0].parent / "default.json").decoder
     assert (shipped["beam"], shipped["hyp_prune_log_prob"]) == (512, -12.0)
+
+
+def test_a_recipe_says_how_its_lm_is_smoothed():
+    text = ["set a timer", "set a timer", "set an alarm", "play some jazz"] * 3 + ["play some music"]
+    plain, modified = Recipe(name="p"), Recipe(name="m", lm_smoothing="modified-kneser-ney")
+    assert plain.lm_smoothing == "kneser-ney"  # what recipes without the field were built with
+    assert plain.language_model(text) == build_arpa(text, order=3)
+    assert modified.language_model(text) == build_arpa(text, order=3, modified=True)
+    shipped = Recipe.load(RECIPES[0].parent / "default.json")
+    assert (shipped.lm_order, shipped.lm_smoothing) == (4, "modified-kneser-ney")
 
 
 def test_a_recipe_states_the_speaker_variants_its_bundle_decodes(tmp_path):
