@@ -5,7 +5,9 @@ where the recipe's lm_slot_coverage says so one more per slot value (train.domai
 their cities drawn by population where lm_population_prior says so,
 the real-speech transcripts where the recipe's lm_real_speech says so (less those that are a lone
 acoustic-only word, train/domain/data/acoustic_words.txt), and the transcripts of its synthetic
-corpora except the scrambled ones and the acoustic-only words. `earshot train` reads those
+corpora except the scrambled ones and the acoustic-only words; then, where the recipe's
+lm_even_command_words says so, each single command word and digit of the catalog (words.txt) said on
+its own as often as the most frequent of them. `earshot train` reads those
 transcripts from the corpora it synthesised; `earshot lm` plans them again from the recipe without
 any audio (the plan is deterministic, so for the shipped recipe both give the same LM, byte for
 byte).
@@ -13,6 +15,7 @@ byte).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from train.recipe import Recipe
@@ -36,7 +39,27 @@ def lm_sentences(recipe: Recipe, synthetic_texts: Iterable[str], domain_dirs: tu
     acoustic_only = set(catalog.acoustic_words)  # spoken for acoustic coverage, never a command
     for real in recipe.real_speech if recipe.lm_real_speech else ():
         sentences += [u.text for u in read_manifest(real.manifest) if normalize_text(u.text) not in acoustic_only]
-    return sentences + list(synthetic_texts)
+    sentences += list(synthetic_texts)
+    if recipe.lm_even_command_words:
+        sentences += even_command_words(sentences, catalog.words)
+    return sentences
+
+
+def even_command_words(sentences: list[str], words: Iterable[str]) -> list[str]:
+    """The sentences to add so that each of `words` is said on its own as often as the one said
+    on its own most often.
+
+    How often the generated text says "skip" or "six" alone depends on how many templates and
+    intents happen to contain it (111 and 34 times in the shipped LM's text), which made "skip"
+    the likelier lone word by a factor of three to the decoder for no reason a user would know.
+    """
+    from edge.text import normalize_text
+
+    words = list(dict.fromkeys(normalize_text(w) for w in words))
+    wanted = set(words)
+    alone = Counter(text for text in map(normalize_text, sentences) if text in wanted)
+    most = max(alone.values(), default=0)
+    return [word for word in words for _ in range(most - alone[word])]
 
 
 def planned_synthetic_texts(recipe: Recipe) -> list[str]:

@@ -178,6 +178,10 @@ class Recipe:
     # utterances of its 35 words, filler words (tree, bed, marvin) among them: in the LM they
     # made "tree" as likely an utterance as "three".
     lm_real_speech: bool = True
+    # Whether each single command word and digit of the catalog (words.txt) is said on its own in the
+    # LM's text as often as the most frequent of them (train.lm_text.even_command_words), so that no
+    # lone command is likelier than another only because more templates happen to say it.
+    lm_even_command_words: bool = False
     # Decoder settings (lm_weight, word_bonus, oov_penalty; optionally lexicon_only, beam,
     # hyp_prune_log_prob) the bundle gets instead of those tuned on dev (train/tune_decoder.py); null tunes them. Dev's synthetic speech comes from
     # the training voices, and twice it chose a word bonus that held-out voices and real speech did
@@ -242,6 +246,7 @@ class Recipe:
             lm_slot_coverage=section("lm_slot_coverage", lambda: _flag(data.get("lm_slot_coverage", False))),
             lm_population_prior=section("lm_population_prior", lambda: _flag(data.get("lm_population_prior", False))),
             lm_real_speech=bool(data.get("lm_real_speech", True)),
+            lm_even_command_words=section("lm_even_command_words", lambda: _flag(data.get("lm_even_command_words", False))),
             decoder=section("decoder", lambda: _decoder(data.get("decoder"))),
             speaker_variants=section("speaker_variants", lambda: SpeakerVariants.from_dict(data.get("speaker_variants", {}))),
             workers=section("workers", lambda: int(data.get("workers", 2))),

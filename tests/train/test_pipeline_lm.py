@@ -31,3 +31,27 @@ def test_slot_coverage_puts_every_catalog_term_in_the_lm(tmp_path):
     covered = NgramLM.load(_language_model(Recipe(name="t", lm_sentences=20, lm_real_speech=False,
                                                   lm_slot_coverage=True), tmp_path / "covered.arpa", ()))
     assert city not in plain.vocabulary and city in covered.vocabulary
+
+
+def test_even_command_words_tops_up_each_lone_command_to_the_most_frequent():
+    from train.lm_text import even_command_words
+
+    sentences = ["skip", "skip", "Skip", "six", "play some jazz", "skip the song", "stop"]
+    added = even_command_words(sentences, ["skip", "six", "Stop", "go"])
+    assert sorted(added) == ["go", "go", "go", "six", "six", "stop", "stop"]  # three of each on its own
+    assert even_command_words(["play some jazz"], ["skip"]) == []  # none said alone: nothing to even out
+
+
+def test_with_even_command_words_a_lone_digit_is_as_likely_as_a_lone_command(tmp_path):
+    from train.domain import load_catalog
+
+    words = load_catalog().words
+    assert {"six", "skip"} <= set(words)
+    odds = {}
+    for even in (False, True):
+        recipe = Recipe(name="t", lm_sentences=3000, lm_real_speech=False, lm_even_command_words=even)
+        lm = NgramLM.load(_language_model(recipe, tmp_path / f"{even}.arpa", ()))
+        odds[even] = {w: lm.sentence_log10_prob([w]) for w in words}
+    spread = {even: max(odds[even].values()) - min(odds[even].values()) for even in odds}
+    assert spread[True] < spread[False] / 2, spread
+    assert abs(odds[True]["six"] - odds[True]["skip"]) < 0.1

@@ -109,6 +109,7 @@ def test_a_recipes_domain_folders_reach_the_synthesiser_and_the_lm(tmp_path):
     ({"trainng": {"epochs": 2}}, "unknown field\\(s\\) trainng"),
     ({"lm_slot_coverage": "yes"}, "lm_slot_coverage: true or false, got 'yes'"),
     ({"lm_population_prior": 1}, "lm_population_prior: true or false, got 1"),
+    ({"lm_even_command_words": "yes"}, "lm_even_command_words: true or false, got 'yes'"),
     ({"lm_smoothing": "witten-bell"}, "lm_smoothing: must be one of kneser-ney, modified-kneser-ney, got 'witten-bell'"),
     ({"training": {"epoch": 2}}, "training: .*epoch"),
     ({"augment": {"p_nosie": 0.5}}, "augment: unknown setting\\(s\\) p_nosie"),
@@ -182,7 +183,7 @@ def test_a_recipe_says_how_its_lm_is_smoothed():
     assert plain.language_model(text) == build_arpa(text, order=3)
     assert modified.language_model(text) == build_arpa(text, order=3, modified=True)
     shipped = Recipe.load(RECIPES[0].parent / "default.json")
-    assert (shipped.lm_order, shipped.lm_smoothing) == (4, "modified-kneser-ney")
+    assert (shipped.lm_order, shipped.lm_smoothing, shipped.lm_even_command_words) == (4, "modified-kneser-ney", True)
 
 
 def test_a_recipe_states_the_speaker_variants_its_bundle_decodes(tmp_path):
