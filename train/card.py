@@ -25,7 +25,7 @@ def model_card(bundle: Path, recipe: Recipe, data: DataPlan, work: Path) -> str:
         f"# Model card: {recipe.name}",
         "",
         "A small character-level CTC acoustic model (1-D depthwise-separable convolutions, QuartzNet/"
-        f"Citrinet-like) on earshot's 80-bin log-mel front end, with a word {recipe.lm_order}-gram language model "
+        "Citrinet-like) on earshot's 80-bin log-mel front end, with a word n-gram language model "
         "for the beam decoder. Built for voice search and voice commands on Raspberry-Pi-class devices: "
         "weather, time, timers and alarms, music, navigation, search, numbers and digits, "
         "confirmations. Speech outside that domain is expected to come out with low confidence so "

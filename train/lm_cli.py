@@ -211,8 +211,8 @@ def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
     added = [*(f"the seen phrasings of `{folder}`" for folder in record["domain_dirs"]),
              *(f"the sentences of `{path}`" for path in record["text_files"])]
     smoothing = "modified Kneser-Ney" if record.get("smoothing") == "modified-kneser-ney" else "Kneser-Ney"
-    lines = [f"The network of `{bundle}` with a new {record['order']}-gram LM ({smoothing}) on {record['sentences']} "
-             "sentences: "
+    network = f"The network of `{bundle}`" + (" (quantized: see the Quantization section)" if quantized else "")
+    lines = [f"{network} with a new {record['order']}-gram LM ({smoothing}) on {record['sentences']} sentences: "
              f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]
     if "refit" in record:
         refit = record["refit"]

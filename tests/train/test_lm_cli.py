@@ -60,6 +60,8 @@ def test_the_new_bundle_keeps_the_network_and_knows_the_new_phrasings(tmp_path, 
     assert record["domain_dirs"][-1] == str(my_domain) and record["extra_sentences"] == 1
     card = (out / "MODEL_CARD.md").read_text()
     assert card.count("## Language model rebuilt") == 1
+    assert (f"The network of `{SHIPPED}` (quantized: see the Quantization section) with a new 4-gram LM "
+            "(modified Kneser-Ney)") in card  # the shipped recipe's LM, the shipped card's quantization
     assert "## Evaluation\n\nNot yet measured with this LM" in card  # the old LM's figures are gone
     assert load_bundle(out).networks
 
