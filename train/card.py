@@ -126,7 +126,8 @@ def _decoder_settings(meta: dict) -> list[str]:
     tuning = meta.get("decoder_tuning", {})
     if tuning.get("from_recipe"):
         return [DECODING_HEADING, "", f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, as the "
-                "recipe's `decoder` states them (not tuned on dev)."]
+                "recipe's `decoder` states them (not tuned by `earshot train`; the recipe's notes say how they "
+                "were chosen)."]
     best = min(tuning.get("settings", []), key=lambda row: row["wer"], default=None)
     return [DECODING_HEADING, "",
             f"Beam search with the word LM: `{json.dumps(meta.get('decoder', {}))}`, chosen among "
