@@ -1,6 +1,6 @@
 """Estimate a word n-gram LM with interpolated Kneser-Ney smoothing and write it as ARPA.
 
-    python -m train.lm_build TEXT_FILE OUT.arpa [--order 3]
+    python -m train.lm_build TEXT_FILE OUT.arpa [--order 3] [--modified]
 
 TEXT_FILE has one sentence per line; each goes through edge.text.normalize_text (a no-op on
 text that is normalised already). Each sentence is wrapped in <s> ... </s>.
@@ -18,6 +18,11 @@ n-grams with a() equal to 1 and 2, clipped to [DISCOUNT_MIN, DISCOUNT_MAX]. In A
 form a listed n-gram carries its interpolated probability and a context h carries
 bow(h) = gamma(h), which gives exactly the interpolated model for unlisted n-grams too.
 <unk> receives the mass spread uniformly at the unigram level.
+
+Modified Kneser-Ney (`modified`, ibid. section 4.1.6) takes D_n(c) = D_n1, D_n2 or D_n3+ from an
+n-gram with a() equal to 1, 2, or 3 and more, and gamma(h) = sum_v D_n(a(h v)) / sum_v a(h v), with
+Y = n1 / (n1 + 2 n2), D_n1 = 1 - 2 Y n2 / n1, D_n2 = 2 - 3 Y n3 / n2, D_n3+ = 3 - 4 Y n4 / n3
+(n_k: the n-grams with a() equal to k).
 """
 
 from __future__ import annotations
@@ -125,10 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("text_file", type=Path, help="one sentence per line")
     parser.add_argument("out", type=Path, help="ARPA file to write")
     parser.add_argument("--order", type=int, default=DEFAULT_ORDER, help="n-gram order (default 3)")
+    parser.add_argument("--modified", action="store_true",
+                        help="modified Kneser-Ney: three discounts per order instead of one")
     args = parser.parse_args(argv)
     try:
         lines = args.text_file.read_text(encoding="utf-8").splitlines()
-        text = build_arpa(lines, args.order)
+        text = build_arpa(lines, args.order, args.modified)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         print(f"{args.text_file}: {exc}", file=sys.stderr)
         return 2

@@ -114,6 +114,10 @@ def test_command_line(tmp_path):
     out = tmp_path / "lm" / "domain.arpa"
     assert main([str(text), str(out), "--order", "2"]) == 0
     assert NgramLM.load(out).order == 2
+    modified = tmp_path / "modified.arpa"
+    (tmp_path / "repeated.txt").write_text("\n".join(REPEATED) + "\n")
+    assert main([str(tmp_path / "repeated.txt"), str(modified), "--order", "3", "--modified"]) == 0
+    assert modified.read_text() == build_arpa(REPEATED, order=3, modified=True)
 
 
 def test_command_line_refuses_empty_text(tmp_path, capsys):
