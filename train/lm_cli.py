@@ -208,9 +208,11 @@ def _decoder_source(record: dict) -> str:
 
 
 def _card_section(bundle: Path, record: dict, quantized: bool) -> str:
+    from train.recipe import LM_SMOOTHINGS
+
     added = [*(f"the seen phrasings of `{folder}`" for folder in record["domain_dirs"]),
              *(f"the sentences of `{path}`" for path in record["text_files"])]
-    smoothing = "modified Kneser-Ney" if record.get("smoothing") == "modified-kneser-ney" else "Kneser-Ney"
+    smoothing = LM_SMOOTHINGS[record.get("smoothing", "kneser-ney")]  # records before session 21 have none
     network = f"The network of `{bundle}`" + (" (quantized: see the Quantization section)" if quantized else "")
     lines = [f"{network} with a new {record['order']}-gram LM ({smoothing}) on {record['sentences']} sentences: "
              f"the text of `{record['recipe']}`" + "".join(f", {item}" for item in added) + "."]

@@ -254,10 +254,11 @@ class Recipe:
         )
 
 
-LM_SMOOTHINGS = ("kneser-ney", "modified-kneser-ney")
+# A recipe's lm_smoothing values, and how a model card names them.
+LM_SMOOTHINGS = {"kneser-ney": "Kneser-Ney", "modified-kneser-ney": "modified Kneser-Ney"}
 
 
-def _choice(value, choices: tuple[str, ...]) -> str:
+def _choice(value, choices) -> str:
     if value not in choices:
         raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
     return value
