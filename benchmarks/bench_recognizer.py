@@ -106,3 +106,31 @@ def test_cli_cold_start_on_a_3s_clip(benchmark, speech_clip):
         return subprocess.run(command, check=True, capture_output=True, text=True)
 
     assert benchmark.pedantic(run, rounds=3, iterations=1).stdout.strip()
+
+
+# A fresh `earshot transcribe` that reports its own peak resident memory when it is done.
+_PEAK_RSS_PROBE = """
+import resource, sys
+from edge.cli import main
+code = main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@needs_default_model
+@pytest.mark.benchmark(group="cold-start")
+def test_cli_peak_memory_on_a_3s_clip(benchmark, speech_clip):
+    """The peak resident memory (MB) of a fresh `earshot transcribe` process, in extra_info; the
+    time is the same cold start as above."""
+    command = [sys.executable, "-c", _PEAK_RSS_PROBE, "transcribe", str(speech_clip)]
+    subprocess.run(command, check=True, capture_output=True)  # the LM cache and numba's are filled once
+    peaks = []
+
+    def run():
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        peaks.append(int(done.stderr.strip().splitlines()[-1]))
+        return done
+
+    assert benchmark.pedantic(run, rounds=3, iterations=1).stdout.strip()
+    benchmark.extra_info["peak_rss_mb"] = max(peaks)

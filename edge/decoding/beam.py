@@ -40,6 +40,7 @@ import numpy as np
 
 from edge.decoding.beam_kernel import prefix_beam_search
 from edge.decoding.hotwords import Hotwords
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
 from edge.decoding.search_tables import SearchParams, compile_search
@@ -90,7 +91,7 @@ class PrefixBeamSearch:
     """Beam search for one decoder configuration; `search` may run on many threads at once."""
 
     def __init__(self, tokens: tuple[str, ...], blank_id: int, separator_id: int,
-                 options: DecoderOptions, lm: NgramLM | None = None,
+                 options: DecoderOptions, lm: NgramLM | CompactLM | None = None,
                  vocabulary: Vocabulary | None = None, hotwords: Hotwords | None = None) -> None:
         self.tokens = tokens
         self.blank_id = blank_id

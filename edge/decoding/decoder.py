@@ -15,6 +15,7 @@ from edge.decoding.alignment import TokenSpan, WordSpan, token_spans, viterbi_pa
 from edge.decoding.beam import PrefixBeamSearch
 from edge.decoding.greedy import greedy_decode
 from edge.decoding.hotwords import Hotwords
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import LN_10, SENTENCE_END, SENTENCE_START, UNKNOWN, NgramLM
 from edge.decoding.lm_cache import load_cached
 from edge.decoding.options import DecoderOptions
@@ -65,7 +66,7 @@ class CtcDecoder:
     """Turns (steps, tokens) CTC log-probabilities into a Decoded; shareable across threads."""
 
     def __init__(self, tokens: Sequence[str], blank_id: int, word_separator: str, step_s: float,
-                 options: DecoderOptions | None = None, lm: NgramLM | None = None,
+                 options: DecoderOptions | None = None, lm: NgramLM | CompactLM | None = None,
                  calibration: dict | None = None, lexicon: Iterable[str] | None = None) -> None:
         self.tokens = tuple(tokens)
         if not 0 <= blank_id < len(self.tokens):

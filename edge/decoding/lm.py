@@ -78,6 +78,7 @@ class NgramLM:
         declared: dict[int, int] = {}
         probs: dict[State, float] = {}
         backoffs: dict[State, float] = {}
+        words: dict[str, str] = {}  # one string per word, shared by all its n-grams
         section = -1  # -1: before \data\, 0: in \data\, n: in \n-grams:, -2: after \end\
         for number, raw in enumerate(lines, start=1):
             line = raw.strip()
@@ -101,7 +102,7 @@ class NgramLM:
                     raise LanguageModelError(f"{name}:{number}: expected 'ngram N=count', got {line!r}")
                 declared[int(match.group(1))] = int(match.group(2))
             elif section > 0:
-                _parse_entry(line, section, probs, backoffs, f"{name}:{number}")
+                _parse_entry(line, section, probs, backoffs, words, f"{name}:{number}")
             # lines before \data\ are free-form comments
         if not declared:
             raise LanguageModelError(f"{name}: not an ARPA language model (no \\data\\ section)")
@@ -168,7 +169,7 @@ class NgramLM:
         return sum(self._backoffs.get(history[i:], 0.0) for i in range(len(history)))
 
 
-def _parse_entry(line: str, n: int, probs: dict, backoffs: dict, where: str) -> None:
+def _parse_entry(line: str, n: int, probs: dict, backoffs: dict, words: dict, where: str) -> None:
     parts = line.split()
     if len(parts) not in (n + 1, n + 2):
         raise LanguageModelError(f"{where}: expected a log10 probability, {n} words and an optional "
@@ -178,7 +179,7 @@ def _parse_entry(line: str, n: int, probs: dict, backoffs: dict, where: str) -> 
         backoff = float(parts[n + 1]) if len(parts) == n + 2 else None
     except ValueError:
         raise LanguageModelError(f"{where}: not a number in {line!r}") from None
-    ngram = tuple(parts[1:n + 1])
+    ngram = tuple(words.setdefault(word, word) for word in parts[1:n + 1])
     probs[ngram] = prob
     if backoff is not None and backoff != 0.0:
         backoffs[ngram] = backoff

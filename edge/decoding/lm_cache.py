@@ -1,8 +1,8 @@
-"""A cache of parsed and compiled language models, so a cold start does not re-read the ARPA text.
+"""A cache of compiled language models, so a cold start does not re-read the ARPA text.
 
 Parsing a bundle's ARPA file and building the beam kernel's tables from it take about half a
-second each start. The first load pickles the NgramLM together with its compiled tables into
-the user's cache folder (platformdirs' user_cache_dir("earshot"), or $EARSHOT_CACHE_DIR), keyed
+second each start. The first load pickles the compact model (edge.decoding.compact_lm: the
+tables alone, not the parsed dicts) into the user's cache folder (platformdirs' user_cache_dir("earshot"), or $EARSHOT_CACHE_DIR), keyed
 by a hash of the ARPA file's bytes and of this module's FORMAT, so an edited LM or a new table
 layout never reads a stale entry. A cache that cannot be written (read-only home) only costs
 the time; a damaged entry is parsed again and replaced.
@@ -16,10 +16,10 @@ import pickle
 import tempfile
 from pathlib import Path
 
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import NgramLM
-from edge.decoding.lm_tables import compiled
 
-FORMAT = "lm-cache-1"
+FORMAT = "lm-cache-2"
 
 
 def cache_dir() -> Path:
@@ -31,28 +31,27 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("earshot"))
 
 
-def load_cached(path: str | Path) -> NgramLM:
-    """NgramLM.load(path) with its compiled tables, from the cache when an entry matches."""
+def load_cached(path: str | Path) -> CompactLM:
+    """CompactLM.of(NgramLM.load(path)), from the cache when an entry matches."""
     path = Path(path)
     try:
         digest = hashlib.sha1(FORMAT.encode() + path.read_bytes()).hexdigest()[:20]
     except OSError:
-        return NgramLM.load(path)  # names the file and the problem
+        return CompactLM.of(NgramLM.load(path))  # names the file and the problem
     entry = cache_dir() / f"lm-{digest}.pickle"
     try:
         with open(entry, "rb") as handle:
             lm = pickle.load(handle)
-        if isinstance(lm, NgramLM):
+        if isinstance(lm, CompactLM):
             return lm
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass
-    lm = NgramLM.load(path)
-    compiled(lm)
+    lm = CompactLM.of(NgramLM.load(path))
     _store(lm, entry)
     return lm
 
 
-def _store(lm: NgramLM, entry: Path) -> None:
+def _store(lm: CompactLM, entry: Path) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=entry.parent, prefix=".lm-", delete=False) as handle:

@@ -54,8 +54,9 @@ class CompiledLm(NamedTuple):
         return self.word_ids[word] if word in self.word_ids else self.unk_word
 
 
-def compiled(lm: NgramLM) -> CompiledLm:
-    """compile_lm(lm), computed once per NgramLM and kept on it (and in edge.decoding.lm_cache's pickles)."""
+def compiled(lm) -> CompiledLm:
+    """compile_lm(lm), computed once per NgramLM and kept on it; a CompactLM (edge.decoding.compact_lm)
+    is made of it."""
     tables = getattr(lm, "_compiled", None)
     if tables is None:
         tables = lm._compiled = compile_lm(lm)

@@ -13,6 +13,7 @@ from typing import NamedTuple, get_type_hints
 import numpy as np
 
 from edge.decoding.hotwords import Hotwords
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import NgramLM
 from edge.decoding.lm_tables import LmTables, compiled
 from edge.decoding.vocabulary import Vocabulary
@@ -80,7 +81,7 @@ class SearchTables(NamedTuple):
 
 
 def compile_search(tokens: tuple[str, ...], params: SearchParams, vocabulary: Vocabulary | None,
-                   hotwords: Hotwords | None, lm: NgramLM | None) -> SearchTables:
+                   hotwords: Hotwords | None, lm: NgramLM | CompactLM | None) -> SearchTables:
     """Arrays for `beam_kernel.prefix_beam_search` of one search configuration."""
     chars = sorted({c for i, t in enumerate(tokens) if i != params.blank for c in t})
     char_ids = {c: i for i, c in enumerate(chars)}

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from edge.decoding import lm_cache
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import LanguageModelError, NgramLM
 from edge.decoding.lm_tables import compile_lm
 from tests.edge.decoding_fixtures import COMMAND_ARPA, DOMAIN_ARPA
@@ -28,7 +29,9 @@ def arpa(tmp_path):
 
 def test_second_load_comes_from_the_cache_with_the_same_scores_and_tables(cache, arpa, monkeypatch):
     first = lm_cache.load_cached(arpa)
+    assert isinstance(first, CompactLM)
     assert len(list(cache.glob("lm-*.pickle"))) == 1
+    fresh = compile_lm(NgramLM.load(arpa))
 
     def no_parsing(*args, **kwargs):
         raise AssertionError("the ARPA file was parsed again")
@@ -37,7 +40,6 @@ def test_second_load_comes_from_the_cache_with_the_same_scores_and_tables(cache,
     second = lm_cache.load_cached(arpa)
     for word, history in [("timer", ("a",)), ("weather", ()), ("zzz", ("set",))]:
         assert second.log10_prob(word, history) == first.log10_prob(word, history)
-    fresh = compile_lm(first)
     assert (second._compiled.tables.keys == fresh.tables.keys).all()
     assert second._compiled.word_ids == fresh.word_ids
 

@@ -89,3 +89,20 @@ def test_speaker_variants_can_be_chosen_and_bad_ones_are_refused(tiny_bundle, sp
     assert run.returncode == 2 and "'1,3': warps must be between 0.8 and 1.25, got [3.0]" in run.stderr
     run = earshot("transcribe", str(speech_clip), "--tempos", "fast")
     assert run.returncode == 2 and "'fast': tempos must be a list of numbers" in run.stderr
+
+
+def test_transcribing_imports_no_other_component(tiny_bundle, speech_clip):
+    """Only the named subcommand's module loads: no PyTorch (earshot lm's), aiohttp or cloud."""
+    probe = ("import sys; from edge.cli import main; "
+             f"code = main(['transcribe', {str(speech_clip)!r}, '--model', {str(tiny_bundle)!r}]); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'train', 'cloud', 'quantize', 'aiohttp'}))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "[]"
+
+
+def test_help_still_lists_every_command():
+    run = earshot("--help")
+    assert run.returncode == 0, run.stderr
+    for command in ("transcribe", "listen", "eval", "train", "lm", "serve", "quantize"):
+        assert f"    {command}" in run.stdout
