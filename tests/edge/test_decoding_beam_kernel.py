@@ -123,3 +123,15 @@ def test_ranking_by_selection_equals_ranking_by_insertion(seed):
     assert by_selection[:count].tolist() == by_insertion[:count].tolist()
     eligible = [i for i in range(n) if i != skip and values[i] >= floor]
     assert count == min(k, len(eligible))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_selection_finds_the_value_a_sort_puts_at_each_position(seed):
+    from edge.decoding.ranking import _select
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 300))
+    keys = rng.integers(-3, 3, size=m).astype(np.float64) if seed % 2 else rng.normal(size=m)
+    keys[rng.integers(0, m, size=max(1, m // 6))] = -np.inf
+    for position in {0, m - 1, int(rng.integers(0, m))}:
+        assert _select(keys.copy(), m, position) == np.sort(keys)[position]
