@@ -108,6 +108,24 @@ def test_cli_cold_start_on_a_3s_clip(benchmark, speech_clip):
     assert benchmark.pedantic(run, rounds=3, iterations=1).stdout.strip()
 
 
+@needs_default_model
+@pytest.mark.benchmark(group="cold-start")
+def test_cli_first_start_on_a_3s_clip(benchmark, speech_clip, tmp_path):
+    """A first `earshot transcribe` on a machine: numba compiles every kernel and the LM is parsed
+    (empty numba and LM caches)."""
+    import os
+
+    command = [sys.executable, "-m", "edge.cli", "transcribe", str(speech_clip)]
+    folders = iter(range(1000))
+
+    def run():
+        fresh = tmp_path / str(next(folders))
+        environment = dict(os.environ, NUMBA_CACHE_DIR=str(fresh / "numba"), EARSHOT_CACHE_DIR=str(fresh / "lm"))
+        return subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
+
+    assert benchmark.pedantic(run, rounds=1, iterations=1).stdout.strip()
+
+
 # A fresh `earshot transcribe` that reports its own peak resident memory when it is done.
 _PEAK_RSS_PROBE = """
 import resource, sys
