@@ -53,6 +53,17 @@ def test_an_edited_language_model_gets_its_own_entry(cache, arpa):
     assert after.vocabulary == NgramLM.load(arpa).vocabulary
 
 
+def test_storing_an_entry_removes_those_of_other_formats_only(cache, arpa):
+    cache.mkdir()
+    old_format = cache / "lm-0123456789abcdef0123.pickle"
+    old_format.write_bytes(b"an lm-cache-1 pickle")
+    other_lm = cache / f"{lm_cache.FORMAT}-fedcba9876543210fedc.pickle"
+    other_lm.write_bytes(b"another bundle's LM")
+    lm_cache.load_cached(arpa)
+    assert not old_format.exists() and other_lm.exists()
+    assert len(list(cache.glob(f"{lm_cache.FORMAT}-*.pickle"))) == 2
+
+
 def test_a_damaged_entry_is_parsed_again_and_replaced(cache, arpa):
     lm_cache.load_cached(arpa)
     (entry,) = cache.glob("lm-*.pickle")
