@@ -39,8 +39,8 @@ from operator import itemgetter
 import numpy as np
 
 from edge.decoding.beam_kernel import prefix_beam_search
-from edge.decoding.hotwords import Hotwords
 from edge.decoding.compact_lm import CompactLM
+from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
 from edge.decoding.options import DecoderOptions
 from edge.decoding.search_tables import SearchParams, compile_search

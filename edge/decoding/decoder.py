@@ -13,9 +13,9 @@ from edge import confidence as conf
 from edge.bundle import Bundle
 from edge.decoding.alignment import TokenSpan, WordSpan, token_spans, viterbi_path, word_spans
 from edge.decoding.beam import PrefixBeamSearch
+from edge.decoding.compact_lm import CompactLM
 from edge.decoding.greedy import greedy_decode
 from edge.decoding.hotwords import Hotwords
-from edge.decoding.compact_lm import CompactLM
 from edge.decoding.lm import LN_10, SENTENCE_END, SENTENCE_START, UNKNOWN, NgramLM
 from edge.decoding.lm_cache import load_cached
 from edge.decoding.options import DecoderOptions

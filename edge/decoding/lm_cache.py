@@ -1,13 +1,13 @@
 """A cache of compiled language models, so a cold start does not re-read the ARPA text.
 
-Parsing a bundle's ARPA file and building the beam kernel's tables from it take about half a
-second each start. The first load pickles the compact model (edge.decoding.compact_lm: the
-tables alone, not the parsed dicts) into the user's cache folder (platformdirs' user_cache_dir("earshot"), or $EARSHOT_CACHE_DIR), keyed
-by a hash of the ARPA file's bytes and of this module's FORMAT, so an edited LM or a new table
-layout never reads a stale entry. Entries are named after the FORMAT too, and storing one removes
-the entries of other formats, which no start of this version can read (lm-cache-1's pickles of the
-parsed model were 17.5 MB each). A cache that cannot be written (read-only home) only costs
-the time; a damaged entry is parsed again and replaced.
+Parsing a bundle's ARPA file and building the beam kernel's tables from it take about half a second
+each start. The first load pickles the compact model (edge.decoding.compact_lm: the tables alone,
+not the parsed dicts) into the user's cache folder (platformdirs' user_cache_dir("earshot"), or
+$EARSHOT_CACHE_DIR), keyed by a hash of the ARPA file's bytes and of this module's FORMAT, so an
+edited LM or a new table layout never reads a stale entry. Entries are named after the FORMAT too,
+and storing one removes the entries of other formats, which no start of this version can read
+(lm-cache-1's pickles of the parsed model were 17.5 MB each). A cache that cannot be written
+(read-only home) only costs the time; a damaged entry is parsed again and replaced.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# rank (at the end: its explicit signature compiles it as it is defined, after what it calls)
-# inserts into the sorted top k up to this k, and selects beyond it.
+# rank inserts into the sorted top k up to this k, and selects beyond it. (rank is defined last:
+# its explicit signature compiles it where it is defined, so what it calls must come first.)
 INSERTION_MAX_K = 32
 
 
