@@ -98,8 +98,10 @@ def run(args: argparse.Namespace, on_segment: SegmentHandler | None = None) -> i
         if args.vad_only:
             on_segment = print_segment
         else:
+            from edge.first_run import announce_compiling
             from edge.recognizer import Recognizer
 
+            announce_compiling("listen")
             on_segment = transcribing_printer(Recognizer.load(args.model))
     options = VadOptions(aggressiveness=args.aggressiveness)
     with MicrophoneStream(device=args.device, sample_rate=args.sample_rate) as mic:

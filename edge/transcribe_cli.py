@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from edge.audio import read_audio
+    from edge.first_run import announce_compiling
     from edge.recognizer import Recognizer
 
+    announce_compiling("transcribe")
     recognizer = Recognizer.load(args.model, runtime=args.runtime, threads=args.threads, beam=args.beam,
                                  hotwords=tuple(_parse_hotword(h) for h in args.hotword),
                                  vtln_warps=args.vtln_warps, tempos=args.tempos)
