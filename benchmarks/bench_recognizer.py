@@ -34,21 +34,23 @@ def test_transcribe_10s(benchmark, shipped_recognizers, ten_seconds_of_speech, b
 
 @pytest.fixture(scope="module")
 def recognizers_by_variants():
-    """The shipped bundle with its own speaker variants; with all five decoded for every window (no
-    confidence gate); with its three warps only, every window; and decoding each window once."""
+    """The shipped bundle with its own speaker variants, on one thread and on two (the network's and
+    the variants' searches); with all five decoded for every window (no confidence gate); with its
+    three warps only, every window; and decoding each window once."""
     from dataclasses import replace
 
     from edge.recognizer import Recognizer
 
     shipped = Recognizer.load(SHIPPED, threads=1)
     every = replace(shipped.options.speaker_variants, confident_raw=None)
-    return {"bundle": shipped, "all_five": Recognizer.load(SHIPPED, threads=1, speaker_variants=every),
+    return {"bundle": shipped, "bundle_2_threads": Recognizer.load(SHIPPED, threads=2),
+            "all_five": Recognizer.load(SHIPPED, threads=1, speaker_variants=every),
             "warps_only": Recognizer.load(SHIPPED, threads=1, speaker_variants=replace(every, tempos=(1.0,))),
             "none": Recognizer.load(SHIPPED, threads=1, vtln_warps=(1.0,), tempos=(1.0,))}
 
 
 @needs_default_model
-@pytest.mark.parametrize("variants", ["none", "warps_only", "all_five", "bundle"])
+@pytest.mark.parametrize("variants", ["none", "warps_only", "all_five", "bundle", "bundle_2_threads"])
 @pytest.mark.parametrize("clip", ["weather_in_paris", "command_2.8s", "speech_10s"])
 @pytest.mark.benchmark(group="speaker-variants")
 def test_transcribe_by_speaker_variants(benchmark, recognizers_by_variants, speech_samples, ten_seconds_of_speech,

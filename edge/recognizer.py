@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,6 +84,8 @@ class Recognizer:
         self.variant = variant
         self._runner = runner
         self._runner_lock = threading.Lock()  # TFLite interpreters are not re-entrant
+        self._pool: ThreadPoolExecutor | None = None  # searches of speaker variants, made when first needed
+        self._pool_lock = threading.Lock()
         self._log_mel = LogMel(bundle.frontend)
         self._log_mel(np.zeros(bundle.frontend.window, np.float32))  # load the compiled kernel now, not mid-clip
         self._variants = [(FeatureWarp(warp, bundle.frontend), FeatureTempo(tempo))
@@ -177,25 +181,49 @@ class Recognizer:
         return feats, before, band
 
     def _decode_window(self, samples: np.ndarray, start_s: float, clock: "_Clock") -> Decoded:
-        """The best-scoring decoding of the window over its speaker variants (edge.frontend.variants)."""
+        """The best-scoring decoding of the window over its speaker variants (edge.frontend.variants).
+
+        The plain window is decoded first; where its raw confidence reaches the gate, nothing else is.
+        Otherwise every other variant is only searched (on up to `threads` threads: the beam kernel
+        runs without the GIL), and the best-scoring search, if it beats the plain decoding, is finished
+        (alignment and confidences) alone. A strictly higher score wins; on a tie the earlier variant stays."""
         feats, before, band = self._window_features(samples, clock)
+        (warp, tempo), *others = self._variants
+        with clock("feature"):
+            variant = tempo(warp(feats))
+        with clock("model"):
+            log_probs = self.run_model(variant)
+        with clock("decode"):
+            best = self.decoder.decode(log_probs, high_band=band)
+        scale = tempo.time_scale(len(feats))
         confident = self.options.speaker_variants.confident_raw
-        best, scale = None, 1.0
-        for index, (warp, tempo) in enumerate(self._variants):
-            with clock("feature"):
-                variant = tempo(warp(feats))
-            with clock("model"):
-                log_probs = self.run_model(variant)
+        if others and (confident is None or best.raw_confidence < confident):
+            outputs = []
+            for warp, tempo in others:
+                with clock("feature"):
+                    variant = tempo(warp(feats))
+                with clock("model"):
+                    outputs.append(self.run_model(variant))
             with clock("decode"):
-                decoded = self.decoder.decode(log_probs, high_band=band)
-            if best is None or decoded.score > best.score:
-                best, scale = decoded, tempo.time_scale(len(feats))
-            if index == 0 and confident is not None and decoded.raw_confidence >= confident:
-                break  # the first (plain) decoding is sure enough: no other variant is tried
+                searches = self._map(self.decoder.search, outputs)
+                winner = max(range(len(searches)), key=lambda i: searches[i].score)  # the first of equals
+                if searches[winner].score > best.score:
+                    best = self.decoder.finish(searches[winner], high_band=band)
+                    scale = others[winner][1].time_scale(len(feats))
         offset_s = start_s - before * self.bundle.frontend.hop_ms / 1000.0
         words = tuple(replace(w, start_s=offset_s + w.start_s * scale, end_s=offset_s + w.end_s * scale)
                       for w in best.words)
         return _words_within(replace(best, words=words), start_s, start_s + len(samples) / TARGET_RATE)
+
+    def _map(self, function, items: list) -> list:
+        """[function(item) for item in items], on up to options.threads threads."""
+        if self.options.threads < 2 or len(items) < 2:
+            return [function(item) for item in items]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.options.threads, thread_name_prefix="earshot-search")
+                weakref.finalize(self, self._pool.shutdown, wait=False)
+        return list(self._pool.map(function, items))
 
     def _assemble(self, decoded: list, duration_s: float, clock: "_Clock") -> Transcript:
         words = tuple(w for _, _, d in decoded for w in d.words)

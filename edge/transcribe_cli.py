@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per line per file")
     parser.add_argument("--model", metavar="BUNDLE", help="model bundle folder (default: the shipped model)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="onnx", help="model runtime (default: onnx)")
-    parser.add_argument("--threads", type=positive_int, default=1, help="inference threads (default: 1)")
+    parser.add_argument("--threads", type=positive_int, default=1,
+                        help="threads for the network and for the speaker variants' searches (default: 1)")
     parser.add_argument("--beam", type=positive_int,
                         help="beam width; 1 = greedy (default: the bundle's, as its decoder was tuned)")
     parser.add_argument("--vtln-warps", type=warp_list, metavar="W1,W2,...",

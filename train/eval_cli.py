@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "'earshot.recognizers' such as pocketsphinx (default: the shipped model)")
     parser.add_argument("--runtime", choices=RUNTIMES, help="bundle runtime (default: onnx)")
     parser.add_argument("--beam", type=positive_int, help="bundle beam width; 1 = greedy")
-    parser.add_argument("--threads", type=positive_int, help="bundle inference threads (default: 1)")
+    parser.add_argument("--threads", type=positive_int,
+                        help="threads for the network and for the speaker variants' searches (default: 1)")
     parser.add_argument("--vtln-warps", type=warp_list, metavar="W1,W2,...",
                         help="bundle frequency warps to decode each window at (default: the bundle's)")
     parser.add_argument("--tempos", type=tempo_list, metavar="T1,T2,...",

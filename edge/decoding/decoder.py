@@ -12,9 +12,9 @@ import numpy as np
 from edge import confidence as conf
 from edge.bundle import Bundle
 from edge.decoding.alignment import TokenSpan, WordSpan, token_spans, viterbi_path, word_spans
-from edge.decoding.beam import PrefixBeamSearch
+from edge.decoding.beam import Hypothesis, PrefixBeamSearch
 from edge.decoding.compact_lm import CompactLM
-from edge.decoding.greedy import greedy_decode
+from edge.decoding.greedy import GreedyResult, greedy_decode
 from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import LN_10, SENTENCE_END, SENTENCE_START, UNKNOWN, NgramLM
 from edge.decoding.lm_cache import load_cached
@@ -49,6 +49,17 @@ class Decoded:
     def score(self) -> float:
         """The best hypothesis's score in nats (acoustic + context): what ranks decodings of one window."""
         return self.nbest[0][1]
+
+
+class Searched(NamedTuple):
+    """A window's search (CtcDecoder.search): its checked log-probabilities and either the greedy
+    result or the beam's hypotheses, best first; score: the best one's, in nats (acoustic + context),
+    as Decoded.score will be (-inf when the beam found none)."""
+
+    log_probs: np.ndarray
+    greedy: GreedyResult | None
+    hypotheses: tuple[Hypothesis, ...]
+    score: float
 
 
 class _Best(NamedTuple):
@@ -122,8 +133,28 @@ class CtcDecoder:
 
         high_band: the audio's level above 4 kHz (edge.frontend.bandwidth), a confidence feature.
         """
+        return self.finish(self.search(log_probs), offset_s, high_band)
+
+    def search(self, log_probs: np.ndarray) -> Searched:
+        """The search half of `decode`: the n-best (the beam's, or the greedy path), whose score ranks
+        decodings of one window. It holds the GIL little (the beam kernel releases it), so several
+        may run on threads at once; `finish` turns the one kept into a Decoded."""
         log_probs = self._checked(log_probs)
-        best = self._greedy(log_probs) if self._search is None else self._beam(log_probs)
+        if self._search is None:
+            greedy = greedy_decode(log_probs, self.blank_id)
+            return Searched(log_probs, greedy, (), greedy.log_prob)
+        hypotheses = self._search.search(log_probs)
+        if not hypotheses and self._open_search is not None:
+            hypotheses = self._open_search.search(log_probs)
+        return Searched(log_probs, None, tuple(hypotheses), hypotheses[0].score if hypotheses else float("-inf"))
+
+    def finish(self, searched: Searched, offset_s: float = 0.0, high_band: float = 0.0) -> Decoded:
+        """The rest of `decode`: alignment, word times and confidences of a search's best hypothesis."""
+        log_probs = searched.log_probs
+        if searched.greedy is not None:
+            best = self._greedy(searched.greedy)
+        else:
+            best = self._beam(log_probs, searched.hypotheses)
         acoustic = conf.word_acoustic_confidences(log_probs, best.path, best.spans, best.words,
                                                    self.blank_id, self.separator_id)
         word_confidences = [a * s for a, s in zip(acoustic, best.support)]
@@ -147,17 +178,13 @@ class CtcDecoder:
             return raw
         return conf.apply_calibration(raw, self._word_map, conf.word_features(raw, utterance_confidence, text))
 
-    def _greedy(self, log_probs: np.ndarray) -> _Best:
-        greedy = greedy_decode(log_probs, self.blank_id)
+    def _greedy(self, greedy: GreedyResult) -> _Best:
         spans = token_spans(greedy.path, self.blank_id)
         words = word_spans(spans, self.tokens, self.separator_id)
         nbest = ((" ".join(w.text for w in words), greedy.log_prob),)
         return _Best(greedy.path, spans, words, nbest, 1.0, [1.0] * len(words))
 
-    def _beam(self, log_probs: np.ndarray) -> _Best:
-        hypotheses = self._search.search(log_probs)
-        if not hypotheses and self._open_search is not None:
-            hypotheses = self._open_search.search(log_probs)
+    def _beam(self, log_probs: np.ndarray, hypotheses: tuple[Hypothesis, ...]) -> _Best:
         labels = hypotheses[0].labels if hypotheses else ()
         path = viterbi_path(log_probs, labels, self.blank_id)
         spans = token_spans(path, self.blank_id)

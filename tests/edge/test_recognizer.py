@@ -1,5 +1,6 @@
 import json
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -244,3 +245,36 @@ class _NoClock:
         from contextlib import nullcontext
 
         return nullcontext()
+
+
+def test_variants_searched_on_threads_give_what_one_thread_gives(tiny_bundle, speech_samples, monkeypatch):
+    """threads=2 searches the variants after the plain window side by side; with the network's outputs
+    held equal (one network thread for both), every transcript, confidence and word time is the same."""
+    from dataclasses import replace
+
+    from edge.frontend.variants import SpeakerVariants
+    from edge.runners import open_runner
+
+    variants = SpeakerVariants((0.92, 1.0, 1.08), (0.85, 1.0, 1.15), confident_raw=None)
+    one = Recognizer.load(tiny_bundle, beam=16, speaker_variants=variants)
+    runner = open_runner(one.bundle.network_path(one.variant), one.options.runtime, 1)
+    two = Recognizer(one.bundle, runner, replace(one.options, threads=2), one.variant)
+    searched_on = set()
+    search = two.decoder.search
+    monkeypatch.setattr(two.decoder, "search", lambda lp: searched_on.add(threading.current_thread().name) or search(lp))
+    rng = np.random.default_rng(3)
+    for samples in (speech_samples, speech_samples[: len(speech_samples) // 2],
+                    speech_samples + rng.normal(0.0, 0.02, len(speech_samples)).astype(np.float32)):
+        expected, got = one.transcribe(samples), two.transcribe(samples)
+        assert (got.text, got.confidence, got.words) == (expected.text, expected.confidence, expected.words)
+    assert any(name.startswith("earshot-search") for name in searched_on)  # the plain window's: the caller's thread
+
+
+def test_a_search_scores_as_its_finished_decoding(tiny_bundle, speech_samples):
+    for beam in (1, 8):
+        recognizer = Recognizer.load(tiny_bundle, beam=beam)
+        log_probs = recognizer.window_log_probs(speech_samples)
+        searched = recognizer.decoder.search(log_probs)
+        decoded = recognizer.decoder.decode(log_probs)
+        assert searched.score == decoded.score
+        assert recognizer.decoder.finish(searched) == decoded
