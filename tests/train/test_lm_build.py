@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
 from edge.decoding.lm import NgramLM
-from collections import Counter
-
 from train.lm_build import (DISCOUNT_FALLBACK, _modified_discounts, arpa_text, build_arpa, count_ngrams,
                              kneser_ney, main)
 
