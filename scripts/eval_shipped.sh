@@ -9,6 +9,7 @@ sets="${1:-data/eval}"
 manifests=(
     "synth_eval_clean=$sets/synth_eval_clean/manifest.jsonl"
     "synth_eval_noisy=$sets/synth_eval_noisy/manifest.jsonl"
+    "handwritten=$sets/handwritten/manifest.jsonl"
     "public=../shared/eval/public/manifest.jsonl"
     "digits=../shared/eval/digits/manifest.jsonl"
     "asterisk=$sets/asterisk/manifest.jsonl"

@@ -28,7 +28,7 @@ if [ -e "$out" ] && [ ! -f "$out/bundle.json" ]; then
     exit 2
 fi
 earshot train --recipe "$recipe" --work "$work" --out "$work/fp32"
-[ -s "$sets/asterisk/manifest.jsonl" ] || bash scripts/make_eval_sets.sh "$sets"
+{ [ -s "$sets/asterisk/manifest.jsonl" ] && [ -s "$sets/handwritten/manifest.jsonl" ]; } || bash scripts/make_eval_sets.sh "$sets"
 rm -rf "$work/int8"
 earshot quantize "$work/fp32" --calibration ../shared/train/speech_commands/manifest.jsonl \
     --calibration ../shared/train/ljspeech/manifest.jsonl --calibration-utterances 1000 \

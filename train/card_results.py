@@ -18,7 +18,8 @@ from train.evaluation.report import number, percent
 
 HEADING = "## Evaluation"
 # slices (tag, value) of a set that get a row of their own under it, where the set has them
-SPLIT_ROWS = (("domain", "in"), ("phrasing", "seen"), ("phrasing", "heldout"))
+SPLIT_ROWS = (("domain", "in"), ("phrasing", "seen"), ("phrasing", "heldout"),
+              ("template", "seen"), ("template", "heldout"), ("template", "none"))
 
 
 def evaluation_section(summaries: list[dict], command: str = "") -> str:
@@ -26,7 +27,8 @@ def evaluation_section(summaries: list[dict], command: str = "") -> str:
     evaluated set."""
     lines = [HEADING, "", "Figures from `earshot eval` (beam search with the LM, the bundle's tuned decoder settings, "
              "one thread). Several manifests evaluated together are their union; rows named 'set, tag value' are a set's "
-             "in-domain part and its seen and held-out phrasings (manifest tags). AUROC and ECE are those of the "
+             "in-domain part, its seen and held-out phrasings, and (hand-written commands) the split of the "
+             "domain template whose shape a line has, or none (manifest tags). AUROC and ECE are those of the "
              "utterance confidence (is the utterance right?) and of the word confidences (is each word returned right?).",
              ""]
     if command:
