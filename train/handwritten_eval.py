@@ -1,6 +1,6 @@
 """Synthesise the hand-written commands (train/evaluation/handwritten_commands.txt) as an evaluation set.
 
-    python -m train.handwritten_eval --out DIR [--voices-per-line 2] [--seed 0] [--domain-dir DIR ...]
+    python -m train.handwritten_eval --out DIR [--commands FILE] [--voices-per-line 2] [--seed 0] [--domain-dir DIR ...]
 
 The held-out phrasings of synth_eval_clean come from the domain's own templates; these lines were
 written by hand, without the templates, the way a user speaks to a voice assistant (numbers as
@@ -10,7 +10,8 @@ its non-commercial ones (mbrola, festival rab/don, two RHVoice voices; evaluatio
 shipped). The TTS reads each line as edge.text.normalize_text spells it, so it says what the
 reference says. Tags: intent, voice_group ("held-out" or "non-commercial"), and template: "seen"
 or "heldout" when the line has the shape of a domain template of that split (its {slots} matched
-by one to four words of any kind; templates of slots alone never match), else "none".
+by one to four words of any kind; templates of slots alone never match), else "none". Any file laid
+out like the packaged one can be spoken the same way (`--commands`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tqdm import tqdm
 
 from edge.text import normalize_text
 from train.corpus import Utterance, write_manifest
-from train.domain.catalog import SLOT, Catalog, load_catalog
+from train.domain.catalog import SLOT, Catalog, DomainDataError, load_catalog
 from train.voices import Voice, voices
 
 COMMANDS = Path(__file__).parent / "evaluation" / "handwritten_commands.txt"
@@ -66,19 +67,24 @@ def unheard_voices() -> tuple[tuple[Voice, str], ...]:
             *((v, "non-commercial") for v in voices("train") if not v.commercial_ok))
 
 
-def template_split(text: str, catalog: Catalog) -> str:
+def template_shapes(catalog: Catalog) -> list[tuple[bool, re.Pattern]]:
+    """(held out?, pattern) for each template with at least one word besides its slots: its words
+    literally, a word with a {slot} as one to four words of any kind (slot values are not checked),
+    over normalised text."""
+    shapes = []
+    for template in catalog.templates:
+        if not SLOT.sub("", template.text).strip():
+            continue
+        words = [r"\S+(?: \S+){0,3}" if SLOT.search(word) else re.escape(normalize_text(word))
+                 for word in template.text.split()]
+        shapes.append((template.heldout, re.compile(" ".join(w for w in words if w))))
+    return shapes
+
+
+def template_split(text: str, shapes: list[tuple[bool, re.Pattern]]) -> str:
     """"seen" or "heldout" if normalised `text` has the shape of a template of that split, else "none"."""
-    splits = {t.heldout for t in catalog.templates
-              if SLOT.sub("", t.text).strip() and _shape(t.text).fullmatch(text)}
+    splits = {heldout for heldout, pattern in shapes if pattern.fullmatch(text)}
     return "seen" if False in splits else "heldout" if True in splits else "none"
-
-
-def _shape(template: str) -> re.Pattern:
-    """A template as a pattern over normalised text: its words literally, a word with a {slot} as
-    one to four words of any kind (slot values are not checked)."""
-    words = [r"\S+(?: \S+){0,3}" if SLOT.search(word) else re.escape(normalize_text(word))
-             for word in template.split()]
-    return re.compile(" ".join(w for w in words if w))
 
 
 def build(out: Path, voices_per_line: int, seed: int, catalog: Catalog, path: Path = COMMANDS,
@@ -90,11 +96,12 @@ def build(out: Path, voices_per_line: int, seed: int, catalog: Catalog, path: Pa
     pool = pool or unheard_voices()
     rng = np.random.default_rng(seed)
     commands = read_commands(path)
+    shapes = template_shapes(catalog)
     utterances = []
     with Synthesizer() as speak:
         for index, (intent, line) in enumerate(tqdm(commands, desc="hand-written commands", unit="line")):
             text = normalize_text(line)
-            shape = template_split(text, catalog)
+            shape = template_split(text, shapes)
             for pick in rng.choice(len(pool), size=min(voices_per_line, len(pool)), replace=False):
                 voice, group = pool[int(pick)]
                 samples = speak(voice, text)
@@ -111,6 +118,8 @@ def build(out: Path, voices_per_line: int, seed: int, catalog: Catalog, path: Pa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.handwritten_eval", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--commands", type=Path, default=COMMANDS,
+                        help="the commands, one per line under '# intent: NAME' headers (default: the packaged file)")
     parser.add_argument("--voices-per-line", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--domain-dir", action="append", default=[],
@@ -118,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.voices_per_line < 1:
         parser.error("--voices-per-line must be at least 1")
+    if not args.commands.is_file():
+        parser.error(f"--commands {args.commands}: no such file")
     try:
-        utterances = build(args.out, args.voices_per_line, args.seed, load_catalog(tuple(args.domain_dir)))
-    except CommandsFileError as exc:
+        utterances = build(args.out, args.voices_per_line, args.seed, load_catalog(tuple(args.domain_dir)),
+                           args.commands)
+    except (CommandsFileError, DomainDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     write_manifest(args.out / "manifest.jsonl", utterances)

@@ -7,7 +7,7 @@ import pytest
 from edge.text import normalize_text
 from train.corpus import read_manifest, write_manifest
 from train.domain.catalog import Catalog, Template, load_catalog
-from train.handwritten_eval import (COMMANDS, CommandsFileError, build, main, read_commands, template_split,
+from train.handwritten_eval import (CommandsFileError, build, main, read_commands, template_shapes, template_split,
                                     unheard_voices)
 from train.voices import voice, voices
 
@@ -32,13 +32,13 @@ def test_a_line_before_any_intent_or_a_repeated_line_is_refused(tmp_path):
 
 
 def test_template_split_matches_shapes_of_either_split_and_never_a_bare_slot():
-    catalog = Catalog((Template("timer", "set a timer for {duration}", False),
-                       Template("home", "is the {door} locked", True),
-                       Template("search", "{query}", False)))
-    assert template_split("set a timer for ten minutes", catalog) == "seen"
-    assert template_split("is the front door locked", catalog) == "heldout"
-    assert template_split("turn on the lights", catalog) == "none"
-    assert template_split("set a timer for one two three four five", catalog) == "none"  # a slot is 1-4 words
+    shapes = template_shapes(Catalog((Template("timer", "set a timer for {duration}", False),
+                                      Template("home", "is the {door} locked", True),
+                                      Template("search", "{query}", False))))
+    assert template_split("set a timer for ten minutes", shapes) == "seen"
+    assert template_split("is the front door locked", shapes) == "heldout"
+    assert template_split("turn on the lights", shapes) == "none"
+    assert template_split("set a timer for one two three four five", shapes) == "none"  # a slot is 1-4 words
 
 
 def test_unheard_voices_are_the_held_out_and_the_non_commercial_ones():
@@ -63,13 +63,19 @@ def test_build_speaks_each_line_and_tags_it(tmp_path):
     assert [u.text for u in read_manifest(tmp_path / "set" / "manifest.jsonl")] == [u.text for u in utterances]
 
 
-def test_main_says_what_is_wrong_with_the_file_in_one_line(tmp_path, capsys, monkeypatch):
+def test_main_says_what_is_wrong_with_the_file_in_one_line(tmp_path, capsys):
     bad = tmp_path / "commands.txt"
     bad.write_text("yes\n")
-    monkeypatch.setattr("train.handwritten_eval.COMMANDS", bad)
-    monkeypatch.setattr("train.handwritten_eval.build.__defaults__", (bad, None))
-    assert main(["--out", str(tmp_path / "out")]) == 2
+    assert main(["--out", str(tmp_path / "out"), "--commands", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "comes before" in err
     assert not (tmp_path / "out" / "manifest.jsonl").exists()
-    assert COMMANDS.exists()
+
+
+def test_main_refuses_a_missing_commands_file_or_domain_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--out", str(tmp_path / "out"), "--commands", str(tmp_path / "absent.txt")])
+    assert stop.value.code == 2 and "absent.txt: no such file" in capsys.readouterr().err
+    assert main(["--out", str(tmp_path / "out"), "--domain-dir", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nowhere: no such domain folder" in err
