@@ -13,6 +13,11 @@ _NOT_WORD = re.compile(r"[^a-z' ]+")
 _STRAY_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
 # Titles written abbreviated by some recognisers and spelled out in the references.
 ABBREVIATIONS = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
+# Words a time of day ends with (seven, four thirty, six oh five, nine o'clock), after which "am" and
+# "pm" are the letters said ("7am", "7 a.m." and "seven AM" all become "seven a m").
+_TIME_END = frozenset(("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                       "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty o'clock").split())
+_MERIDIEM = {"am": "a m", "pm": "p m"}
 
 
 def normalize_text(text: str) -> str:
@@ -22,7 +27,8 @@ def normalize_text(text: str) -> str:
     spelled out in English words without hyphens or commas ("twenty one", "three point five");
     "&" becomes "and", "%" becomes "percent"; everything but a-z, apostrophes inside words and
     spaces becomes a space; whitespace collapses. Apostrophes are kept inside words (don't).
-    The titles mr, mrs and dr are spelled out (mister, missus, doctor).
+    The titles mr, mrs and dr are spelled out (mister, missus, doctor). "am" and "pm" after a time
+    are written as the letters said ("7am", "7 a.m." and "seven AM" all become "seven a m").
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ").replace("%", " percent ")
@@ -32,4 +38,6 @@ def normalize_text(text: str) -> str:
     text = text.replace("-", " ")
     text = _NOT_WORD.sub(" ", text)
     text = _STRAY_APOSTROPHE.sub(" ", text)
-    return " ".join(ABBREVIATIONS.get(word, word) for word in text.split())
+    words = [ABBREVIATIONS.get(word, word) for word in text.split()]
+    return " ".join(_MERIDIEM[word] if word in _MERIDIEM and i and words[i - 1] in _TIME_END else word
+                    for i, word in enumerate(words))
