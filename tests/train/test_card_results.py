@@ -22,6 +22,11 @@ def test_evaluation_section_replaces_the_old_one_and_keeps_the_rest(tmp_path):
          "auroc": 0.947, "ece": 0.068, "oov_rate": 0.074,
          "slices": {"domain": {"in": {"utterances": 306, "wer": 0.264, "cer": 0.15}},
                     "phrasing": {"heldout": {"utterances": 155, "wer": 0.34, "cer": 0.2}}}},
+        {"manifest": "d/handwritten/manifest.jsonl", "utterances": 264, "wer": 0.13, "cer": 0.09, "auroc": 0.9,
+         "ece": 0.03, "oov_rate": 0.003,
+         "slices": {"domain": {"in": {"utterances": 264, "wer": 0.13, "cer": 0.09}},
+                    "template": {"seen": {"utterances": 200, "wer": 0.1, "cer": 0.07},
+                                 "none": {"utterances": 64, "wer": 0.2, "cer": 0.13}}}},
         {"manifest": "a/clean/manifest.jsonl + b/digits/manifest.jsonl", "utterances": 1200, "wer": 0.4,
          "cer": 0.2, "auroc": None, "ece": 0.1, "oov_rate": None}])
     for _ in range(2):  # a second run replaces, does not add
@@ -32,6 +37,8 @@ def test_evaluation_section_replaces_the_old_one_and_keeps_the_rest(tmp_path):
     assert "| public | 19 | 66.8% | 39.7% | 1.000 | 0.063 | 0.710 | 0.145 | 15.7% |" in text
     assert "| synth_eval_clean, domain in | 306 | 26.4% | 15.0% | n/a | n/a | n/a | n/a | n/a |" in text
     assert "| synth_eval_clean, phrasing heldout | 155 | 34.0% |" in text and "phrasing seen" not in text
+    assert "| handwritten, template seen | 200 | 10.0% |" in text and "| handwritten, template none | 64 | 20.0% |" in text
+    assert "handwritten, domain in" not in text  # a slice that is the whole set gets no row
     assert "| union of clean, digits | 1200 | 40.0% | 20.0% | n/a | 0.100 | n/a | n/a | n/a |" in text
     assert "Command: `bash scripts/eval_shipped.sh`" in text
 
