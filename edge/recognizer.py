@@ -189,21 +189,13 @@ class Recognizer:
         (alignment and confidences) alone. A strictly higher score wins; on a tie the earlier variant stays."""
         feats, before, band = self._window_features(samples, clock)
         (warp, tempo), *others = self._variants
-        with clock("feature"):
-            variant = tempo(warp(feats))
-        with clock("model"):
-            log_probs = self.run_model(variant)
+        log_probs = self._variant_log_probs(feats, warp, tempo, clock)
         with clock("decode"):
             best = self.decoder.decode(log_probs, high_band=band)
         scale = tempo.time_scale(len(feats))
         confident = self.options.speaker_variants.confident_raw
         if others and (confident is None or best.raw_confidence < confident):
-            outputs = []
-            for warp, tempo in others:
-                with clock("feature"):
-                    variant = tempo(warp(feats))
-                with clock("model"):
-                    outputs.append(self.run_model(variant))
+            outputs = [self._variant_log_probs(feats, warp, tempo, clock) for warp, tempo in others]
             with clock("decode"):
                 searches = self._map(self.decoder.search, outputs)
                 winner = max(range(len(searches)), key=lambda i: searches[i].score)  # the first of equals
@@ -214,6 +206,14 @@ class Recognizer:
         words = tuple(replace(w, start_s=offset_s + w.start_s * scale, end_s=offset_s + w.end_s * scale)
                       for w in best.words)
         return _words_within(replace(best, words=words), start_s, start_s + len(samples) / TARGET_RATE)
+
+    def _variant_log_probs(self, feats: np.ndarray, warp: FeatureWarp, tempo: FeatureTempo,
+                           clock: "_Clock") -> np.ndarray:
+        """The network's output for one speaker variant of a window's features."""
+        with clock("feature"):
+            variant = tempo(warp(feats))
+        with clock("model"):
+            return self.run_model(variant)
 
     def _map(self, function, items: list) -> list:
         """[function(item) for item in items], on up to options.threads threads."""

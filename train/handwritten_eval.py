@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+from edge.audio import TARGET_RATE
 from edge.text import normalize_text
 from train.corpus import Utterance, write_manifest
 from train.domain.catalog import SLOT, Catalog, DomainDataError, load_catalog
@@ -107,8 +108,8 @@ def build(out: Path, voices_per_line: int, seed: int, catalog: Catalog, path: Pa
                 samples = speak(voice, text)
                 target = out / "wav" / f"{index:03d}_{voice.name}.wav"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                sf.write(target, samples, 16000, subtype="PCM_16")
-                utterances.append(Utterance(target.resolve(), text, round(len(samples) / 16000, 4), voice.name,
+                sf.write(target, samples, TARGET_RATE, subtype="PCM_16")
+                utterances.append(Utterance(target.resolve(), text, round(len(samples) / TARGET_RATE, 4), voice.name,
                                             voice.name, {"intent": intent, "domain": "in", "kind": "handwritten",
                                                          "voice_group": group, "template": shape,
                                                          "licence": voice.licence, "split": "eval"}))

@@ -12,8 +12,8 @@ from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
-from edge.decoding.hotwords import Hotwords
 from edge.decoding.compact_lm import CompactLM
+from edge.decoding.hotwords import Hotwords
 from edge.decoding.lm import NgramLM
 from edge.decoding.lm_tables import LmTables, compiled
 from edge.decoding.vocabulary import Vocabulary
