@@ -4,6 +4,8 @@ The bundle is the shipped default (edge/models/default), or the folder in $EARSH
 (for example the output of `earshot quantize`). Variants the bundle lacks, and runtimes that are
 not installed, are skipped with the reason. Run as plain tests with --benchmark-disable.
 Targets (issue 4): ONNX int8 at least 3x faster than ONNX fp32, its file at most 30% of fp32.
+The int8 ONNX network is also timed with its weights in both storages (quantize.onnx_int8.store_weights:
+uint8, ONNX Runtime's U8U8 kernels, as shipped; int8, its U8S8 kernels, which saturate on x86 without VNNI).
 """
 
 from __future__ import annotations
@@ -61,3 +63,22 @@ def test_runner_10s(benchmark, variant, ten_seconds_of_features):
     assert np.isfinite(log_probs).all()
     benchmark.extra_info.update(variant=variant, file_bytes=bundle.network_path(variant).stat().st_size,
                                 bundle=str(BUNDLE))
+
+
+@pytest.mark.parametrize("storage", ["uint8", "int8"])
+@pytest.mark.benchmark(group="onnx-int8-weight-storage-10s-1-thread")
+def test_onnx_int8_weight_storage_10s(benchmark, storage, ten_seconds_of_features, tmp_path):
+    reason = _skip_reason("onnx-int8") or (importlib.util.find_spec("onnx") is None and "no onnx package (quantize extra)")
+    if reason:
+        pytest.skip(reason)
+    from edge.bundle import load_bundle
+    from edge.runners import open_runner
+    from quantize.onnx_int8 import store_weights
+
+    model = tmp_path / "model.int8.onnx"
+    model.write_bytes(load_bundle(BUNDLE).network_path("onnx-int8").read_bytes())
+    store_weights(model, storage)
+    runner = open_runner(model, "onnx", threads=1)
+    runner(ten_seconds_of_features)
+    assert np.isfinite(benchmark(runner, ten_seconds_of_features)).all()
+    benchmark.extra_info.update(storage=storage, bundle=str(BUNDLE))

@@ -12,7 +12,7 @@ from edge.errors import EarshotError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `quantize` subcommand."""
-    from quantize.onnx_int8 import ACTIVATION_TYPES, METHODS, OnnxInt8Options
+    from quantize.onnx_int8 import ACTIVATION_TYPES, METHODS, WEIGHT_STORAGE, OnnxInt8Options
 
     defaults = OnnxInt8Options()
 
@@ -31,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"activation calibration method (default: {defaults.method})")
     parser.add_argument("--activations", choices=ACTIVATION_TYPES, default=defaults.activations,
                         help=f"activation type of the int8 ONNX model (default: {defaults.activations})")
+    parser.add_argument("--weights", choices=WEIGHT_STORAGE, default=defaults.weights,
+                        help="how the int8 ONNX model stores its symmetric int8 weights: uint8 with zero point "
+                             "128 runs ONNX Runtime's U8U8 kernels, exact on every CPU; int8 runs U8S8, faster "
+                             "on x86 but saturating on CPUs without VNNI (default: %(default)s)")
     parser.add_argument("--keep-fp32", metavar="LAYER", choices=("first", "last"), action="append", default=[],
                         help="leave the first or last convolution in fp32 (repeatable)")
     parser.add_argument("--eval", metavar="[synthetic:|real:]MANIFEST", action="append", default=[],
@@ -74,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         _say("warning: no --eval manifest: accuracy is not measured, so no int8 variant can become the default")
     options = QuantizeOptions(
         calibration=tuple(args.calibration), eval_sets=tuple(eval_sets),
-        onnx=OnnxInt8Options(method=args.method, activations=args.activations, exclude=tuple(args.keep_fp32)),
+        onnx=OnnxInt8Options(method=args.method, activations=args.activations, exclude=tuple(args.keep_fp32),
+                             weights=args.weights),
         calibration_utterances=args.calibration_utterances or DEFAULT_UTTERANCES,
         tflite=not args.no_tflite, measure_rss=not args.no_rss, ship=tuple(args.ship))
     try:
