@@ -45,8 +45,8 @@ class OnnxInt8Options:
     runs its U8U8 kernels, whose sums are exact on every CPU. Stored as int8 they run the U8S8
     kernels, which on x86 CPUs without VNNI (AVX2 only) add pairs of u8 x s8 products into 16 bits
     that saturate: the shipped network lost 0.6 WER points on the digits set on an AVX2 machine
-    (0.2075 -> 0.2138) and none on the AVX512-VNNI one. U8U8 costs that AVX2 machine 35% more
-    network time (1.02 -> 1.37 ms per second of audio); on ARM, MLAS runs both with one kernel.
+    (0.2075 -> 0.2138) and none on the AVX512-VNNI one. U8U8 costs that AVX2 machine 36% more
+    network time (1.00 -> 1.36 ms per second of audio); on ARM, MLAS runs both with one kernel.
     """
 
     method: str = "percentile"
