@@ -33,7 +33,7 @@ PERCENTILE = 99.999
 
 @dataclass(frozen=True, slots=True)
 class OnnxInt8Options:
-    """How to quantize: calibration method, activation type, and conv layers left in fp32.
+    """How to quantize: calibration method, activation type, conv layers left in fp32, weight storage.
 
     Defaults are what measured best on this model class here: uint8 activations ran ONNX
     Runtime's U8S8 x86 kernels 1.9-2x faster than int8 activations on an AVX512-VNNI CPU;
@@ -67,7 +67,8 @@ class OnnxInt8Options:
 
     @property
     def label(self) -> str:
-        """A short description such as "entropy, uint8 activations, first/last conv fp32"."""
+        """A short description such as "entropy, uint8 activations, int8 per-channel weights stored as
+        uint8, first/last conv fp32"."""
         text = f"{self.method}, {self.activations} activations, int8 per-channel weights"
         text += " stored as uint8" if self.weights == "uint8" else ""
         return text + (f", {'/'.join(self.exclude)} conv fp32" if self.exclude else "")
