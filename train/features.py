@@ -18,11 +18,10 @@ from typing import Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from edge.audio import read_audio
-from edge.frontend import LogMel
 from train import tokens as vocabulary
 
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+PAD_VALUE = float(np.log(1e-6))  # what a batch's shorter utterances are padded with: the log-mel of silence
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +67,15 @@ _worker_state: dict = {}
 
 
 def _init_worker(augment: Augment | None) -> None:
+    from edge.frontend import LogMel
+
     _worker_state["log_mel"] = LogMel()
     _worker_state["augment"] = augment
 
 
 def _compute(job: FeatureJob) -> tuple[FeatureJob, np.ndarray | None]:
+    from edge.audio import read_audio
+
     samples = read_audio(job.audio).samples
     augment = _worker_state["augment"]
     if augment is not None and job.copy > 0:
@@ -88,9 +91,7 @@ def build_feature_set(jobs: Sequence[FeatureJob], out: Path, *, augment: Augment
     Copy 0 of an utterance is clean; copies >= 1 go through `augment` with their own seed.
     Utterances whose transcript is too long for CTC at this stride are dropped.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    chunks, offsets, lengths, targets, texts, sources = [], [], [], [], [], []
-    total = 0
+    chunks, targets, texts, sources = [], [], [], []
     context = get_context("fork")
     with context.Pool(workers, initializer=_init_worker, initargs=(augment,)) as pool:
         for job, feats in tqdm(pool.imap(_compute, jobs, chunksize=16), total=len(jobs), desc=desc,
@@ -99,16 +100,23 @@ def build_feature_set(jobs: Sequence[FeatureJob], out: Path, *, augment: Augment
             if not ids or len(feats) // stride < len(ids) + 1:
                 continue
             chunks.append(feats)
-            offsets.append(total)
-            lengths.append(len(feats))
             targets.append(np.asarray(ids, dtype=np.int16))
             texts.append(job.text)
             sources.append(job.source)
-            total += len(feats)
-    np.save(out / "feats.npy", np.concatenate(chunks) if chunks else np.zeros((0, 80), np.float16))
-    target_offsets = np.cumsum([0] + [len(t) for t in targets])
-    np.savez(out / "index.npz", offsets=np.asarray(offsets, np.int64), lengths=np.asarray(lengths, np.int64),
-             targets=np.concatenate(targets) if targets else np.zeros(0, np.int16),
-             target_offsets=target_offsets)
-    (out / "texts.json").write_text(json.dumps({"texts": texts, "sources": sources}))
+    lengths = np.asarray([len(c) for c in chunks], np.int64)
+    write_feature_set(out, np.concatenate(chunks) if chunks else np.zeros((0, 80), np.float16),
+                      lengths, targets, texts, sources)
     return len(lengths)
+
+
+def write_feature_set(out: Path, feats: np.ndarray, lengths: np.ndarray, targets: Sequence[np.ndarray],
+                      texts: Sequence[str], sources: Sequence[str]) -> None:
+    """Write a feature set folder: `feats` holds the utterances' frames one after another, `lengths` long."""
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "feats.npy", np.asarray(feats, np.float16))
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(lengths) else np.zeros(0, np.int64)
+    target_offsets = np.cumsum([0] + [len(t) for t in targets])
+    np.savez(out / "index.npz", offsets=offsets, lengths=np.asarray(lengths, np.int64),
+             targets=np.concatenate(targets).astype(np.int16) if len(targets) else np.zeros(0, np.int16),
+             target_offsets=target_offsets)
+    (out / "texts.json").write_text(json.dumps({"texts": list(texts), "sources": list(sources)}))

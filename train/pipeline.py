@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from train.datasets import DataPlan, plan
-from train.features import FeatureJob, FeatureSet, build_feature_set
+from train.features import PAD_VALUE, FeatureJob, FeatureSet, build_feature_set
 from train.recipe import Recipe
 
 BN_EXAMPLES = 200  # dev utterances a bundle base's batch-norm statistics are measured on
@@ -45,6 +45,22 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     return out
 
 
+def pack_for_training(recipe_path: Path, work: Path, dest: Path, *, max_bytes: int,
+                      synthetic_manifest: Path | None = None) -> dict:
+    """Do here what training needs first (synthesis, features, the model to start from) and write it
+    as a training pack for a GPU machine (train.training_pack) instead of training; returns pack.json."""
+    from train.training_pack import training_settings, write_pack
+
+    recipe = Recipe.load(recipe_path)
+    work.mkdir(parents=True, exist_ok=True)
+    data, dev_feats, manifests = planned_data(recipe, work, synthetic_manifest)
+    init, train_feats = training_inputs(recipe, work, data, manifests[0], dev_feats)
+    return write_pack(dest, train_feats, dev_feats, model=recipe.model.to_dict(),
+                      training=training_settings(recipe.training),
+                      init_state=None if init is None else init.state_dict(), max_bytes=max_bytes,
+                      seed=recipe.seed, name=recipe.name)
+
+
 def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = None):
     """(model, data plan, dev features, synthetic manifests) of `recipe`, training what is not trained yet.
 
@@ -52,9 +68,22 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     work/<base.work>, which may already hold it); a base bundle's network is read back from ONNX.
     """
     from train import tokens
-    from train.babble import recipe_augmenter
-    from train.domain import load_catalog
     from train.trainer import load_trained, train, training_finished
+
+    data, dev_feats, manifests = planned_data(recipe, work, synthetic_manifest)
+    if training_finished(work / "model", recipe.training.epochs):
+        # e.g. trained on a GPU machine (train.pack_training): no training features needed here
+        return load_trained(work / "model"), data, dev_feats, manifests
+    init, train_feats = training_inputs(recipe, work, data, manifests[0], dev_feats)
+    model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
+                  pad_value=PAD_VALUE, init=init)
+    return model, data, dev_feats, manifests
+
+
+def planned_data(recipe: Recipe, work: Path, synthetic_manifest: Path | None = None):
+    """(data plan, dev features, synthetic manifests) of `recipe`: its corpora synthesised where
+    they are not yet, its dev features computed."""
+    from train.domain import load_catalog
 
     load_catalog(recipe.lm_catalog_dirs)  # a bad domain folder fails now, before any work
     if recipe.base is not None and recipe.base.bundle is not None:
@@ -67,15 +96,17 @@ def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = 
     data = plan(recipe, synthetic_manifest, extra_manifests)
     dev_feats = _features([FeatureJob(str(u.audio), u.text, "dev", 0, 0) for u in data.dev],
                           work / "features" / "dev", None, recipe.workers, recipe.model.stride)
-    if training_finished(work / "model", recipe.training.epochs):
-        # e.g. trained on a GPU machine: no training features needed here
-        return load_trained(work / "model"), data, dev_feats, (synthetic_manifest, *extra_manifests)
+    return data, dev_feats, (synthetic_manifest, *extra_manifests)
+
+
+def training_inputs(recipe: Recipe, work: Path, data, synthetic_manifest: Path, dev_feats: FeatureSet):
+    """(the model training starts from, or None; training features) of a recipe whose data is planned."""
+    from train.babble import recipe_augmenter
+
     init = None if recipe.base is None else _base_model(recipe, work, synthetic_manifest, dev_feats)
     augmenter = recipe_augmenter(recipe.augment, (job.audio for job in data.train), recipe.seed)
     train_feats = _features(data.train, work / "features" / "train", augmenter, recipe.workers, recipe.model.stride)
-    model = train(train_feats, dev_feats, work / "model", recipe.model, recipe.training, tokens.TOKENS,
-                  pad_value=float(np.log(1e-6)), init=init)
-    return model, data, dev_feats, (synthetic_manifest, *extra_manifests)
+    return init, train_feats
 
 
 def _base_model(recipe: Recipe, work: Path, synthetic_manifest: Path, dev_feats: FeatureSet):

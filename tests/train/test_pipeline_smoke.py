@@ -73,6 +73,7 @@ def test_tiny_recipe_builds_a_bundle_that_transcribes(tmp_path):
     assert "batch norms recomputed" in (out / "MODEL_CARD.md").read_text()
     _fine_tune_starts_from_the_base_model(tmp_path, recipe)
     _fine_tune_starts_from_a_bundle(tmp_path, recipe, out)
+    _training_elsewhere_goes_through_a_pack(tmp_path, tmp_path / "from_bundle.json")
 
 
 def _fine_tune_starts_from_the_base_model(tmp_path, base_recipe):
@@ -133,6 +134,26 @@ def _fine_tune_starts_from_a_bundle(tmp_path, base_recipe, bundle):
     assert "as the recipe's `decoder` states them" in card
     recorded = meta["base_model"]
     assert recorded["training_data"] == json.loads((bundle / "bundle.json").read_text())["training_data"]
+
+
+def _training_elsewhere_goes_through_a_pack(tmp_path, recipe):
+    """The GPU machine's route: `earshot train --pack` here, `python -m train.pack_training` there (here
+    on the CPU), `earshot train --trained` back here builds the bundle from what came back."""
+    from edge.cli import main
+    from train.pack_training import main as train_from_pack
+
+    work, synthetic = tmp_path / "packed_work", tmp_path / "work" / "synth_train" / "manifest.jsonl"
+    common = ["train", "--recipe", str(recipe), "--work", str(work), "--synthetic", str(synthetic)]
+    assert main([*common, "--pack", str(tmp_path / "pack")]) == 0
+    info = json.loads((tmp_path / "pack" / "pack.json").read_text())
+    assert info["init"] == "init.pt" and info["training"]["base_blend"] == [0.0, 0.5]
+    assert info["sets"]["train"]["utterances"] == info["sets"]["train"]["of_utterances"] > 0  # all fit in 48 MiB
+    assert not (work / "model").exists()  # nothing trained here
+    assert train_from_pack([str(tmp_path / "pack"), str(tmp_path / "trained"), "--work", str(tmp_path / "gpu")]) == 0
+    assert main([*common, "--trained", str(tmp_path / "trained"), "--out", str(tmp_path / "packed_bundle")]) == 0
+    log = [json.loads(line) for line in (work / "model" / "log.jsonl").open()]
+    assert log[0]["init"] == "base model" and log[-1]["chosen_from"] == [0.0, 0.5]
+    assert (tmp_path / "packed_bundle" / "bundle.json").is_file()
 
 
 def _first_clip_samples(manifest):

@@ -22,3 +22,15 @@ def test_a_bad_recipe_is_refused_in_one_line_and_nothing_is_made(tmp_path, capsy
     assert problem in err and "\n" not in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
     assert not work.exists() or not any(work.iterdir())
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["--pack", "P", "--out", "B"], "--pack writes a training pack and builds no bundle"),
+    (["--pack", "P", "--pack-mb", "0"], "--pack-mb 0: must be positive"),
+    ([], "--out: the bundle folder to write is required"),
+])
+def test_contradictory_options_are_refused_in_one_line(tmp_path, capsys, argv, problem):
+    assert main(["train", "--work", str(tmp_path / "work"), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert problem in err and "\n" not in err and "Traceback" not in err
+    assert not (tmp_path / "work").exists()

@@ -1,0 +1,197 @@
+"""A training pack: what one training run needs, small enough to travel to a GPU machine.
+
+A GPU machine lent to a session has PyTorch and numpy but no TTS voices, no audio libraries, and
+room for about 64 MiB of files per call, the repository included. So the pack holds the run's
+finished features (edge's own log-mel of every augmented copy, as `earshot train` computed them
+here), not audio: each value as a uint8 code on a 0.1-nat grid from the log-mel floor (a
+largest error of 0.05 nats; log-mel of Opus-coded audio, which an earlier GPU run used, differed
+by 0.17 nats on average), coded as differences from the frame before, modulo 256, and bz2
+compressed (about 4.4 kB per second of audio, against 16 kB/s as float16). The training set is
+taken in a seeded random order until the byte budget is spent, so a pack holds a random sample of
+it, and says how much. With the features travel the dev set, the model to start from (a
+fine-tune's base, batch norms already unfolded on dev), and the recipe's model and training
+settings.
+
+Layout: pack.json; per set (train, dev) SET.index.npz (lengths, token ids), SET.texts.json and
+SET-NNN.bz2 parts; init.pt where training starts from a model. `train.pack_training` trains from
+a pack and `earshot train --trained` takes the result back.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.errors import EarshotError
+from train.features import FeatureSet, write_feature_set
+
+FORMAT = 1
+FLOOR = -13.82  # just below the log-mel floor, log(1e-6) = -13.8155: silence is code 0
+STEP = 0.1  # nats per code; codes 0-255 reach 11.68, above any log-mel seen (9.5)
+PART_FRAMES = 100_000  # frames per compressed part: about 8 MB of codes, 4.4 MB packed
+SETS = ("train", "dev")
+_INDEX_BYTES = 2048  # at least a set's index.npz and texts.json take besides their utterances' entries
+
+
+class PackError(EarshotError):
+    """A pack that cannot be written or read: names the file and the problem."""
+
+
+@dataclass
+class PackContents:
+    """A pack read back: feature sets written out as folders, the starting weights, the settings."""
+
+    train: FeatureSet
+    dev: FeatureSet
+    init_state: dict | None
+    model: dict
+    training: dict
+    info: dict
+
+
+def encode(feats: np.ndarray) -> bytes:
+    """bz2 of the frame-to-frame differences (mod 256) of (frames, n_mels) features' uint8 codes."""
+    codes = np.clip(np.rint((np.asarray(feats, np.float32) - FLOOR) / STEP), 0, 255).astype(np.uint8)
+    deltas = np.diff(codes, axis=0, prepend=np.zeros((1, codes.shape[1]), np.uint8))
+    return bz2.compress(deltas.tobytes(), 9)
+
+
+def decode(data: bytes, n_mels: int) -> np.ndarray:
+    """The float16 features `encode` packed (each value within STEP / 2 of the original)."""
+    deltas = np.frombuffer(bz2.decompress(data), np.uint8).reshape(-1, n_mels)
+    codes = np.cumsum(deltas, axis=0, dtype=np.uint8)
+    return (codes.astype(np.float32) * STEP + FLOOR).astype(np.float16)
+
+
+def write_pack(dest: Path, train: FeatureSet, dev: FeatureSet, *, model: dict, training: dict,
+               init_state: dict | None = None, max_bytes: int = 48 * 2**20, seed: int = 0,
+               name: str = "") -> dict:
+    """Write a pack of at most `max_bytes` into the new folder `dest`; returns pack.json's content.
+
+    All of dev and the starting weights go in first; then training utterances in a seeded random
+    order, a part at a time, while the parts fit."""
+    if dest.exists() and any(dest.iterdir()):
+        raise PackError(f"{dest}: exists and is not empty; refusing to overwrite it")
+    dest.mkdir(parents=True, exist_ok=True)
+    used = 0
+    init_file = None
+    if init_state is not None:
+        import torch
+
+        torch.save(init_state, dest / "init.pt")
+        init_file = "init.pt"
+        used += (dest / "init.pt").stat().st_size
+    sets = {}
+    sets["dev"], written = _write_set(dest, "dev", dev, np.arange(len(dev)), None)
+    used += written
+    if used + _INDEX_BYTES > max_bytes:
+        raise PackError(f"{dest}: the dev set and starting weights alone take {used / 2**20:.2f} MiB, "
+                        f"over the budget of {max_bytes / 2**20:.2f} MiB")
+    sets["train"], written = _write_set(dest, "train", train, np.random.default_rng(seed).permutation(len(train)),
+                                        max_bytes - used)
+    used += written
+    info = {"format": FORMAT, "name": name, "coding": {"floor": FLOOR, "step": STEP, "n_mels": int(train.feats.shape[1]),
+                                                        "codes": "uint8, frame-to-frame differences mod 256, bz2"},
+            "model": model, "training": training, "init": init_file, "seed": seed, "bytes": used, "sets": sets}
+    (dest / "pack.json").write_text(json.dumps(info, indent=1))
+    return info
+
+
+def _write_set(dest: Path, set_name: str, data: FeatureSet, order: np.ndarray, budget: int | None):
+    """Parts of `data`'s utterances in `order` while they and their index fit `budget` bytes (None:
+    all of them); returns (pack.json's record of the set, bytes written)."""
+    kept, parts, used = [], [], _INDEX_BYTES
+    for start, end in _part_starts(data.lengths[order]):
+        members = order[start:end]
+        blob = encode(np.concatenate([data.utterance(i) for i in members]))
+        index_bytes = sum(_index_bytes(data, i) for i in members)
+        if budget is not None and used + len(blob) + index_bytes > budget:
+            break
+        part = f"{set_name}-{len(parts):03d}.bz2"
+        (dest / part).write_bytes(blob)
+        parts.append({"file": part, "utterances": len(members), "frames": int(data.lengths[members].sum()),
+                      "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()})
+        kept.extend(members.tolist())
+        used += len(blob) + index_bytes
+    kept = np.asarray(kept, np.int64)
+    targets = [data.targets[i] for i in kept]
+    np.savez(dest / f"{set_name}.index.npz", lengths=data.lengths[kept].astype(np.int64),
+             targets=np.concatenate(targets).astype(np.int16) if targets else np.zeros(0, np.int16),
+             target_offsets=np.cumsum([0] + [len(t) for t in targets]))
+    (dest / f"{set_name}.texts.json").write_text(json.dumps({"texts": [data.texts[i] for i in kept],
+                                                               "sources": [data.sources[i] for i in kept]}))
+    written = sum(part["bytes"] for part in parts) + sum(
+        (dest / f"{set_name}.{suffix}").stat().st_size for suffix in ("index.npz", "texts.json"))
+    record = {"utterances": len(kept), "frames": int(data.lengths[kept].sum()), "of_utterances": len(data),
+              "of_frames": int(data.lengths.sum()), "parts": parts}
+    return record, written
+
+
+def _index_bytes(data: FeatureSet, i: int) -> int:
+    """At least what utterance i adds to its set's index.npz and texts.json (JSON escapes aside)."""
+    return 32 + 3 * len(data.texts[i]) + len(data.sources[i])
+
+
+def _part_starts(lengths: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) ranges of consecutive utterances of about PART_FRAMES frames each."""
+    ranges, start, frames = [], 0, 0
+    for i, length in enumerate(lengths):
+        frames += int(length)
+        if frames >= PART_FRAMES:
+            ranges.append((start, i + 1))
+            start, frames = i + 1, 0
+    if start < len(lengths):
+        ranges.append((start, len(lengths)))
+    return ranges
+
+
+def read_pack(pack: Path, work: Path) -> PackContents:
+    """Unpack `pack` into feature set folders under `work` (work/train, work/dev) and load it."""
+    try:
+        info = json.loads((pack / "pack.json").read_text())
+    except FileNotFoundError:
+        raise PackError(f"{pack}: no pack.json; not a training pack") from None
+    except json.JSONDecodeError as exc:
+        raise PackError(f"{pack / 'pack.json'}: not valid JSON ({exc})") from None
+    if info.get("format") != FORMAT:
+        raise PackError(f"{pack / 'pack.json'}: format {info.get('format')!r}, this code reads {FORMAT}")
+    n_mels = info["coding"]["n_mels"]
+    loaded = {}
+    for set_name in SETS:
+        blocks = []
+        for part in info["sets"][set_name]["parts"]:
+            path = pack / part["file"]
+            if not path.is_file():
+                raise PackError(f"{path}: missing (the pack lists it); carry the whole pack folder")
+            blob = path.read_bytes()
+            if hashlib.sha256(blob).hexdigest() != part["sha256"]:
+                raise PackError(f"{path}: its contents differ from what pack.json records (a damaged copy)")
+            blocks.append(decode(blob, n_mels))
+        index = np.load(pack / f"{set_name}.index.npz", allow_pickle=False)
+        meta = json.loads((pack / f"{set_name}.texts.json").read_text())
+        flat, splits = index["targets"], index["target_offsets"]
+        feats = np.concatenate(blocks) if blocks else np.zeros((0, n_mels), np.float16)
+        if len(feats) != int(index["lengths"].sum()):
+            raise PackError(f"{pack}: set {set_name} has {len(feats)} frames, its index {int(index['lengths'].sum())}")
+        write_feature_set(work / set_name, feats, index["lengths"], [flat[a:b] for a, b in zip(splits[:-1], splits[1:])],
+                          meta["texts"], meta["sources"])
+        loaded[set_name] = FeatureSet.load(work / set_name)
+    init_state = None
+    if info.get("init"):
+        import torch
+
+        init_state = torch.load(pack / info["init"], map_location="cpu", weights_only=True)
+    return PackContents(loaded["train"], loaded["dev"], init_state, info["model"], info["training"], info)
+
+
+def training_settings(config) -> dict:
+    """A TrainConfig as pack.json holds it."""
+    settings = asdict(config)
+    if isinstance(settings["base_blend"], tuple):
+        settings["base_blend"] = list(settings["base_blend"])
+    return settings
