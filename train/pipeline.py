@@ -45,7 +45,7 @@ def build(recipe_path: Path, work: Path, out: Path, *, synthetic_manifest: Path 
     return out
 
 
-def pack_for_training(recipe_path: Path, work: Path, dest: Path, *, max_bytes: int,
+def pack_for_training(recipe_path: Path, work: Path, dest: Path, *, max_bytes: int, volumes: int = 1,
                       synthetic_manifest: Path | None = None) -> dict:
     """Do here what training needs first (synthesis, features, the model to start from) and write it
     as a training pack for a GPU machine (train.training_pack) instead of training; returns pack.json."""
@@ -58,7 +58,7 @@ def pack_for_training(recipe_path: Path, work: Path, dest: Path, *, max_bytes: i
     return write_pack(dest, train_feats, dev_feats, model=recipe.model.to_dict(),
                       training=training_settings(recipe.training),
                       init_state=None if init is None else init.state_dict(), max_bytes=max_bytes,
-                      seed=recipe.seed, name=recipe.name)
+                      volumes=volumes, seed=recipe.seed, name=recipe.name)
 
 
 def trained_model(recipe: Recipe, work: Path, synthetic_manifest: Path | None = None):

@@ -23,8 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="stop before training and write a training pack for a GPU machine into DIR "
                              "(train it there with `python3 -m train.pack_training DIR OUT`)")
     parser.add_argument("--pack-mb", type=float, default=48.0, metavar="MIB",
-                        help="the pack's size at most, in MiB (default: %(default)s; the training set is "
-                             "sampled to fit)")
+                        help="each pack volume's size at most, in MiB (default: %(default)s; the training set "
+                             "is sampled to fit)")
+    parser.add_argument("--pack-volumes", type=int, default=1, metavar="N",
+                        help="volumes to write, one to carry per call (default: %(default)s)")
     parser.add_argument("--trained", type=Path, metavar="OUT",
                         help="the weights `python3 -m train.pack_training` wrote into OUT: taken into the "
                              "work folder as its trained model, then the bundle is built")
@@ -39,14 +41,17 @@ def run(args: argparse.Namespace) -> int:
             raise EarshotError("--pack writes a training pack and builds no bundle; leave out --out and --trained")
         if args.pack_mb <= 0:
             raise EarshotError(f"--pack-mb {args.pack_mb:g}: must be positive")
+        if args.pack_volumes < 1:
+            raise EarshotError(f"--pack-volumes {args.pack_volumes}: must be at least 1")
         from train.pipeline import pack_for_training
 
         info = pack_for_training(args.recipe, args.work, args.pack, max_bytes=int(args.pack_mb * 2**20),
-                                 synthetic_manifest=args.synthetic)
+                                 volumes=args.pack_volumes, synthetic_manifest=args.synthetic)
         from edge.frontend.config import FrontEndConfig
 
-        train, hours = info["sets"]["train"], FrontEndConfig().hop_ms / 1000 / 3600
-        print(f"{args.pack}: {info['bytes'] / 2**20:.1f} MiB, {train['utterances']} of {train['of_utterances']} "
+        train, hours = info["train"], FrontEndConfig().hop_ms / 1000 / 3600
+        print(f"{args.pack}: {len(info['volumes'])} volume(s), {info['bytes'] / 2**20:.1f} MiB, "
+              f"{train['utterances']} of {train['of_utterances']} "
               f"training utterances ({train['frames'] * hours:.2f} of {train['of_frames'] * hours:.2f} h of features)")
         return 0
     if args.out is None:

@@ -7,13 +7,15 @@ here), not audio: each value as a uint8 code on a 0.1-nat grid from the log-mel 
 largest error of 0.05 nats; log-mel of Opus-coded audio, which an earlier GPU run used, differed
 by 0.17 nats on average), coded as differences from the frame before, modulo 256, and bz2
 compressed (about 4.4 kB per second of audio, against 16 kB/s as float16). The training set is
-taken in a seeded random order until the byte budget is spent, so a pack holds a random sample of
-it, and says how much. With the features travel the dev set, the model to start from (a
+taken in a seeded random order until the volumes' byte budget is spent, so a pack holds a random
+sample of it, and says how much. With the features travel the dev set, the model to start from (a
 fine-tune's base, batch norms already unfolded on dev), and the recipe's model and training
 settings.
 
-Layout: pack.json; per set (train, dev) SET.index.npz (lengths, token ids), SET.texts.json and
-SET-NNN.bz2 parts; init.pt where training starts from a model. `train.pack_training` trains from
+Layout: volume folders vol-000, vol-001, ... of at most a budget each, to carry one per call (a machine
+kept warm between calls keeps what earlier calls copied off); in each, per set SET.index.npz
+(lengths, token ids), SET.texts.json and SET-NNN.bz2 parts; vol-000 alone holds pack.json, the dev
+set and init.pt (where training starts from a model). `train.pack_training` trains from
 a pack and `earshot train --trained` takes the result back.
 """
 
@@ -69,42 +71,59 @@ def decode(data: bytes, n_mels: int) -> np.ndarray:
 
 
 def write_pack(dest: Path, train: FeatureSet, dev: FeatureSet, *, model: dict, training: dict,
-               init_state: dict | None = None, max_bytes: int = 48 * 2**20, seed: int = 0,
+               init_state: dict | None = None, max_bytes: int = 48 * 2**20, volumes: int = 1, seed: int = 0,
                name: str = "") -> dict:
-    """Write a pack of at most `max_bytes` into the new folder `dest`; returns pack.json's content.
+    """Write a pack into the new folder `dest` as `volumes` folders (vol-000, ...) of at most
+    `max_bytes` each, one to carry per call; returns pack.json's content (in vol-000).
 
-    All of dev and the starting weights go in first; then training utterances in a seeded random
-    order, a part at a time, while the parts fit."""
+    All of dev and the starting weights go into the first volume; then training utterances in a
+    seeded random order, a part at a time, while the parts fit."""
     if dest.exists() and any(dest.iterdir()):
         raise PackError(f"{dest}: exists and is not empty; refusing to overwrite it")
-    dest.mkdir(parents=True, exist_ok=True)
+    first = dest / _volume(0)
+    first.mkdir(parents=True)
     used = 0
     init_file = None
     if init_state is not None:
         import torch
 
-        torch.save(init_state, dest / "init.pt")
+        torch.save(init_state, first / "init.pt")
         init_file = "init.pt"
-        used += (dest / "init.pt").stat().st_size
-    sets = {}
-    sets["dev"], written = _write_set(dest, "dev", dev, np.arange(len(dev)), None)
+        used += (first / "init.pt").stat().st_size
+    dev_record, written = _write_set(first, "dev", dev, np.arange(len(dev)), None)
     used += written
     if used + _INDEX_BYTES > max_bytes:
         raise PackError(f"{dest}: the dev set and starting weights alone take {used / 2**20:.2f} MiB, "
                         f"over the budget of {max_bytes / 2**20:.2f} MiB")
-    sets["train"], written = _write_set(dest, "train", train, np.random.default_rng(seed).permutation(len(train)),
-                                        max_bytes - used)
-    used += written
+    order = np.random.default_rng(seed).permutation(len(train))
+    records = []
+    for k in range(volumes):
+        folder = dest / _volume(k)
+        folder.mkdir(exist_ok=True)
+        train_record, written = _write_set(folder, "train", train, order, max_bytes - used)
+        order = order[train_record["utterances"]:]
+        sets = {"dev": dev_record, "train": train_record} if k == 0 else {"train": train_record}
+        records.append({"folder": _volume(k), "sets": sets, "bytes": used + written})
+        used = 0
+    kept = [r["sets"]["train"] for r in records]
     info = {"format": FORMAT, "name": name, "coding": {"floor": FLOOR, "step": STEP, "n_mels": int(train.feats.shape[1]),
                                                         "codes": "uint8, frame-to-frame differences mod 256, bz2"},
-            "model": model, "training": training, "init": init_file, "seed": seed, "bytes": used, "sets": sets}
-    (dest / "pack.json").write_text(json.dumps(info, indent=1))
+            "model": model, "training": training, "init": init_file, "seed": seed,
+            "bytes": sum(r["bytes"] for r in records),
+            "train": {"utterances": sum(r["utterances"] for r in kept), "frames": sum(r["frames"] for r in kept),
+                      "of_utterances": len(train), "of_frames": int(train.lengths.sum())},
+            "volumes": records}
+    (first / "pack.json").write_text(json.dumps(info, indent=1))
     return info
 
 
+def _volume(k: int) -> str:
+    return f"vol-{k:03d}"
+
+
 def _write_set(dest: Path, set_name: str, data: FeatureSet, order: np.ndarray, budget: int | None):
-    """Parts of `data`'s utterances in `order` while they and their index fit `budget` bytes (None:
-    all of them); returns (pack.json's record of the set, bytes written)."""
+    """Parts of `data`'s utterances from the start of `order` while they and their index fit `budget`
+    bytes (None: all of them); returns (pack.json's record of them, bytes written)."""
     kept, parts, used = [], [], _INDEX_BYTES
     for start, end in _part_starts(data.lengths[order]):
         members = order[start:end]
@@ -127,9 +146,7 @@ def _write_set(dest: Path, set_name: str, data: FeatureSet, order: np.ndarray, b
                                                                "sources": [data.sources[i] for i in kept]}))
     written = sum(part["bytes"] for part in parts) + sum(
         (dest / f"{set_name}.{suffix}").stat().st_size for suffix in ("index.npz", "texts.json"))
-    record = {"utterances": len(kept), "frames": int(data.lengths[kept].sum()), "of_utterances": len(data),
-              "of_frames": int(data.lengths.sum()), "parts": parts}
-    return record, written
+    return {"utterances": len(kept), "frames": int(data.lengths[kept].sum()), "parts": parts}, written
 
 
 def _index_bytes(data: FeatureSet, i: int) -> int:
@@ -151,42 +168,57 @@ def _part_starts(lengths: np.ndarray) -> list[tuple[int, int]]:
 
 
 def read_pack(pack: Path, work: Path) -> PackContents:
-    """Unpack `pack` into feature set folders under `work` (work/train, work/dev) and load it."""
+    """Unpack `pack` (the folder holding its vol-NNN folders) into feature set folders under `work`
+    (work/train, work/dev) and load it."""
+    manifest = pack / _volume(0) / "pack.json"
     try:
-        info = json.loads((pack / "pack.json").read_text())
+        info = json.loads(manifest.read_text())
     except FileNotFoundError:
-        raise PackError(f"{pack}: no pack.json; not a training pack") from None
+        raise PackError(f"{pack}: no {_volume(0)}/pack.json; not a training pack") from None
     except json.JSONDecodeError as exc:
-        raise PackError(f"{pack / 'pack.json'}: not valid JSON ({exc})") from None
+        raise PackError(f"{manifest}: not valid JSON ({exc})") from None
     if info.get("format") != FORMAT:
-        raise PackError(f"{pack / 'pack.json'}: format {info.get('format')!r}, this code reads {FORMAT}")
+        raise PackError(f"{manifest}: format {info.get('format')!r}, this code reads {FORMAT}")
     n_mels = info["coding"]["n_mels"]
     loaded = {}
     for set_name in SETS:
-        blocks = []
-        for part in info["sets"][set_name]["parts"]:
-            path = pack / part["file"]
-            if not path.is_file():
-                raise PackError(f"{path}: missing (the pack lists it); carry the whole pack folder")
-            blob = path.read_bytes()
-            if hashlib.sha256(blob).hexdigest() != part["sha256"]:
-                raise PackError(f"{path}: its contents differ from what pack.json records (a damaged copy)")
-            blocks.append(decode(blob, n_mels))
-        index = np.load(pack / f"{set_name}.index.npz", allow_pickle=False)
-        meta = json.loads((pack / f"{set_name}.texts.json").read_text())
-        flat, splits = index["targets"], index["target_offsets"]
+        blocks, lengths, targets, texts, sources = [], [], [], [], []
+        for volume in info["volumes"]:
+            if set_name not in volume["sets"]:
+                continue
+            folder = pack / volume["folder"]
+            if not folder.is_dir():
+                raise PackError(f"{folder}: missing (the pack has {len(info['volumes'])} volumes); carry each one")
+            for part in volume["sets"][set_name]["parts"]:
+                blocks.append(_read_part(folder / part["file"], part["sha256"], n_mels))
+            index = np.load(folder / f"{set_name}.index.npz", allow_pickle=False)
+            meta = json.loads((folder / f"{set_name}.texts.json").read_text())
+            flat, splits = index["targets"], index["target_offsets"]
+            lengths.append(index["lengths"])
+            targets += [flat[a:b] for a, b in zip(splits[:-1], splits[1:])]
+            texts += meta["texts"]
+            sources += meta["sources"]
         feats = np.concatenate(blocks) if blocks else np.zeros((0, n_mels), np.float16)
-        if len(feats) != int(index["lengths"].sum()):
-            raise PackError(f"{pack}: set {set_name} has {len(feats)} frames, its index {int(index['lengths'].sum())}")
-        write_feature_set(work / set_name, feats, index["lengths"], [flat[a:b] for a, b in zip(splits[:-1], splits[1:])],
-                          meta["texts"], meta["sources"])
+        lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+        if len(feats) != int(lengths.sum()):
+            raise PackError(f"{pack}: set {set_name} has {len(feats)} frames, its index {int(lengths.sum())}")
+        write_feature_set(work / set_name, feats, lengths, targets, texts, sources)
         loaded[set_name] = FeatureSet.load(work / set_name)
     init_state = None
     if info.get("init"):
         import torch
 
-        init_state = torch.load(pack / info["init"], map_location="cpu", weights_only=True)
+        init_state = torch.load(pack / _volume(0) / info["init"], map_location="cpu", weights_only=True)
     return PackContents(loaded["train"], loaded["dev"], init_state, info["model"], info["training"], info)
+
+
+def _read_part(path: Path, sha256: str, n_mels: int) -> np.ndarray:
+    if not path.is_file():
+        raise PackError(f"{path}: missing (the pack lists it); carry the whole volume")
+    blob = path.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != sha256:
+        raise PackError(f"{path}: its contents differ from what pack.json records (a damaged copy)")
+    return decode(blob, n_mels)
 
 
 def training_settings(config) -> dict:

@@ -145,9 +145,9 @@ def _training_elsewhere_goes_through_a_pack(tmp_path, recipe):
     work, synthetic = tmp_path / "packed_work", tmp_path / "work" / "synth_train" / "manifest.jsonl"
     common = ["train", "--recipe", str(recipe), "--work", str(work), "--synthetic", str(synthetic)]
     assert main([*common, "--pack", str(tmp_path / "pack")]) == 0
-    info = json.loads((tmp_path / "pack" / "pack.json").read_text())
+    info = json.loads((tmp_path / "pack" / "vol-000" / "pack.json").read_text())
     assert info["init"] == "init.pt" and info["training"]["base_blend"] == [0.0, 0.5]
-    assert info["sets"]["train"]["utterances"] == info["sets"]["train"]["of_utterances"] > 0  # all fit in 48 MiB
+    assert info["train"]["utterances"] == info["train"]["of_utterances"] > 0  # all fit in 48 MiB
     assert not (work / "model").exists()  # nothing trained here
     assert train_from_pack([str(tmp_path / "pack"), str(tmp_path / "trained"), "--work", str(tmp_path / "gpu")]) == 0
     assert main([*common, "--trained", str(tmp_path / "trained"), "--out", str(tmp_path / "packed_bundle")]) == 0

@@ -27,6 +27,7 @@ def test_a_bad_recipe_is_refused_in_one_line_and_nothing_is_made(tmp_path, capsy
 @pytest.mark.parametrize("argv, problem", [
     (["--pack", "P", "--out", "B"], "--pack writes a training pack and builds no bundle"),
     (["--pack", "P", "--pack-mb", "0"], "--pack-mb 0: must be positive"),
+    (["--pack", "P", "--pack-volumes", "0"], "--pack-volumes 0: must be at least 1"),
     ([], "--out: the bundle folder to write is required"),
 ])
 def test_contradictory_options_are_refused_in_one_line(tmp_path, capsys, argv, problem):

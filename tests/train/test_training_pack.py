@@ -1,6 +1,7 @@
 """Training packs: features coded small enough to travel to a GPU machine, read back, trained on, taken back."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,29 +50,40 @@ def test_coding_keeps_every_value_within_half_a_step_and_silence_at_the_floor():
     assert len(encode(feats)) < feats.size  # under one byte per value even on random features
 
 
-def test_a_pack_holds_all_of_dev_and_a_seeded_sample_of_training_within_its_budget(tmp_path, monkeypatch):
+def test_a_pack_holds_all_of_dev_and_a_seeded_sample_of_training_in_volumes_within_their_budget(tmp_path, monkeypatch):
     import train.training_pack as training_pack
 
     monkeypatch.setattr(training_pack, "PART_FRAMES", 2000)
     train, dev = _feature_set(tmp_path / "train", 300, 1), _feature_set(tmp_path / "dev", 20, 2)
     budget = 600_000
-    info = write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={"epochs": 1}, max_bytes=budget, seed=5)
-    files = sum(p.stat().st_size for p in (tmp_path / "pack").iterdir() if p.name != "pack.json")
-    assert info["bytes"] == files <= budget
-    assert info["sets"]["dev"]["utterances"] == 20
-    sampled = info["sets"]["train"]
-    assert 0 < sampled["utterances"] < 300 and sampled["of_utterances"] == 300
+    info = write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={"epochs": 1}, max_bytes=budget,
+                      volumes=2, seed=5)
+    assert [v["folder"] for v in info["volumes"]] == ["vol-000", "vol-001"]
+    for volume in info["volumes"]:
+        files = sum(p.stat().st_size for p in (tmp_path / "pack" / volume["folder"]).iterdir() if p.name != "pack.json")
+        assert volume["bytes"] == files <= budget
+    assert info["bytes"] == sum(v["bytes"] for v in info["volumes"])
+    assert info["volumes"][0]["sets"]["dev"]["utterances"] == 20 and "dev" not in info["volumes"][1]["sets"]
+    first, second = (v["sets"]["train"]["utterances"] for v in info["volumes"])
+    assert 0 < first < second  # the first volume also carries dev
+    sampled = info["train"]
+    assert sampled["utterances"] == first + second < 300 and sampled["of_utterances"] == 300
     contents = read_pack(tmp_path / "pack", tmp_path / "unpacked")
     assert len(contents.dev) == 20 and contents.dev.texts == dev.texts
     order = np.random.default_rng(5).permutation(300)[: sampled["utterances"]]
     assert contents.train.texts == [train.texts[i] for i in order]
     assert contents.train.sources == [train.sources[i] for i in order]
-    for k, i in enumerate(order[:10]):
+    for k in (0, 1, first, sampled["utterances"] - 1):  # either side of the volumes' seam
+        i = order[k]
         assert np.array_equal(contents.train.targets[k], train.targets[i])
         assert np.abs(contents.train.utterance(k).astype(np.float32) - train.utterance(i).astype(np.float32)).max() < 0.06
     assert contents.model == TINY_MODEL and contents.training == {"epochs": 1} and contents.init_state is None
-    again = write_pack(tmp_path / "again", train, dev, model=TINY_MODEL, training={"epochs": 1}, max_bytes=budget, seed=5)
-    assert again["sets"] == info["sets"]  # the same parts, byte for byte (their sha256)
+    again = write_pack(tmp_path / "again", train, dev, model=TINY_MODEL, training={"epochs": 1}, max_bytes=budget,
+                       volumes=2, seed=5)
+    assert again["volumes"] == info["volumes"]  # the same parts, byte for byte (their sha256)
+    shutil.rmtree(tmp_path / "pack" / "vol-001")
+    with pytest.raises(PackError, match="vol-001: missing \\(the pack has 2 volumes\\); carry each one"):
+        read_pack(tmp_path / "pack", tmp_path / "unpacked_again")
 
 
 def test_bad_packs_are_refused_with_the_file_named(tmp_path):
@@ -81,9 +93,9 @@ def test_bad_packs_are_refused_with_the_file_named(tmp_path):
     write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={})
     with pytest.raises(PackError, match="not empty; refusing to overwrite"):
         write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={})
-    with pytest.raises(PackError, match="no pack.json"):
+    with pytest.raises(PackError, match="no vol-000/pack.json; not a training pack"):
         read_pack(tmp_path / "train", tmp_path / "out")
-    part = tmp_path / "pack" / "train-000.bz2"
+    part = tmp_path / "pack" / "vol-000" / "train-000.bz2"
     blob = bytearray(part.read_bytes())
     blob[100] ^= 1
     part.write_bytes(bytes(blob))
