@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
             raise EarshotError(f"--pack-mb {args.pack_mb:g}: must be positive")
         if args.pack_volumes < 1:
             raise EarshotError(f"--pack-volumes {args.pack_volumes}: must be at least 1")
+        if args.pack.exists() and (not args.pack.is_dir() or any(args.pack.iterdir())):
+            raise EarshotError(f"--pack {args.pack}: exists and is not an empty folder; refusing to overwrite it")
         from train.pipeline import pack_for_training
 
         info = pack_for_training(args.recipe, args.work, args.pack, max_bytes=int(args.pack_mb * 2**20),

@@ -35,3 +35,13 @@ def test_contradictory_options_are_refused_in_one_line(tmp_path, capsys, argv, p
     err = capsys.readouterr().err.strip()
     assert problem in err and "\n" not in err and "Traceback" not in err
     assert not (tmp_path / "work").exists()
+
+
+def test_a_pack_is_never_written_over_existing_files_and_nothing_is_made_first(tmp_path, capsys):
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "mine.txt").write_text("keep me")
+    assert main(["train", "--work", str(tmp_path / "work"), "--pack", str(tmp_path / "pack")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "exists and is not an empty folder; refusing to overwrite it" in err and "\n" not in err
+    assert (tmp_path / "pack" / "mine.txt").read_text() == "keep me"
+    assert not (tmp_path / "work").exists()
