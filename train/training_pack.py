@@ -24,6 +24,7 @@ from __future__ import annotations
 import bz2
 import hashlib
 import json
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -93,8 +94,10 @@ def write_pack(dest: Path, train: FeatureSet, dev: FeatureSet, *, model: dict, t
     dev_record, written = _write_set(first, "dev", dev, np.arange(len(dev)), None)
     used += written
     if used + _INDEX_BYTES > max_bytes:
+        shutil.rmtree(first)  # only what this call wrote: dest was empty or new
         raise PackError(f"{dest}: the dev set and starting weights alone take {used / 2**20:.2f} MiB, "
-                        f"over the budget of {max_bytes / 2**20:.2f} MiB")
+                        f"over the budget of {max_bytes / 2**20:.2f} MiB; give a larger --pack-mb "
+                        "(the features are kept, so a second run only packs)")
     order = np.random.default_rng(seed).permutation(len(train))
     records = []
     for k in range(volumes):

@@ -88,8 +88,9 @@ def test_a_pack_holds_all_of_dev_and_a_seeded_sample_of_training_in_volumes_with
 
 def test_bad_packs_are_refused_with_the_file_named(tmp_path):
     train, dev = _feature_set(tmp_path / "train", 30, 1), _feature_set(tmp_path / "dev", 5, 2)
-    with pytest.raises(PackError, match="over the budget"):
+    with pytest.raises(PackError, match="over the budget of 0.00 MiB; give a larger --pack-mb"):
         write_pack(tmp_path / "small", train, dev, model=TINY_MODEL, training={}, max_bytes=1000)
+    write_pack(tmp_path / "small", train, dev, model=TINY_MODEL, training={})  # nothing left behind to refuse
     write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={})
     with pytest.raises(PackError, match="not empty; refusing to overwrite"):
         write_pack(tmp_path / "pack", train, dev, model=TINY_MODEL, training={})
