@@ -4,7 +4,8 @@ Training reads features, not audio, so each epoch costs only the network's time.
 come from `edge.frontend.LogMel`, the exact code the device runs.
 
 On disk, a feature set is a folder with `feats.npy` (all frames, float16, concatenated) and
-`index.npz` (per utterance: frame offset, frame count, token ids, text, source tag).
+`index.npz` (per utterance: frame count, token ids) and `texts.json` (text, source tag); an
+utterance's frames start where the ones before it end.
 """
 
 from __future__ import annotations
@@ -52,15 +53,28 @@ class FeatureSet:
 
     @classmethod
     def load(cls, folder: Path) -> "FeatureSet":
-        index = np.load(folder / "index.npz", allow_pickle=False)
-        meta = json.loads((folder / "texts.json").read_text())
-        flat, splits = index["targets"], index["target_offsets"]
-        return cls(
-            feats=np.load(folder / "feats.npy", mmap_mode="r"),
-            offsets=index["offsets"], lengths=index["lengths"],
-            targets=[flat[a:b] for a, b in zip(splits[:-1], splits[1:])],
-            texts=meta["texts"], sources=meta["sources"],
-        )
+        lengths, targets, texts, sources = read_index(folder / "index.npz", folder / "texts.json")
+        return cls(feats=np.load(folder / "feats.npy", mmap_mode="r"),
+                   offsets=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
+                   lengths=lengths, targets=targets, texts=texts, sources=sources)
+
+
+def write_index(npz: Path, text_file: Path, lengths: np.ndarray, targets: Sequence[np.ndarray],
+                texts: Sequence[str], sources: Sequence[str]) -> None:
+    """Utterances' frame counts and token ids (`npz`), transcripts and sources (`text_file`, JSON)."""
+    np.savez(npz, lengths=np.asarray(lengths, np.int64),
+             targets=np.concatenate(targets).astype(np.int16) if len(targets) else np.zeros(0, np.int16),
+             target_offsets=np.cumsum([0] + [len(t) for t in targets]))
+    text_file.write_text(json.dumps({"texts": list(texts), "sources": list(sources)}))
+
+
+def read_index(npz: Path, text_file: Path) -> tuple[np.ndarray, list[np.ndarray], list[str], list[str]]:
+    """(lengths, token ids, texts, sources) that `write_index` wrote."""
+    index = np.load(npz, allow_pickle=False)
+    meta = json.loads(text_file.read_text())
+    flat, splits = index["targets"], index["target_offsets"]
+    return (index["lengths"], [flat[a:b] for a, b in zip(splits[:-1], splits[1:])],
+            meta["texts"], meta["sources"])
 
 
 _worker_state: dict = {}
@@ -114,9 +128,4 @@ def write_feature_set(out: Path, feats: np.ndarray, lengths: np.ndarray, targets
     """Write a feature set folder: `feats` holds the utterances' frames one after another, `lengths` long."""
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "feats.npy", np.asarray(feats, np.float16))
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(lengths) else np.zeros(0, np.int64)
-    target_offsets = np.cumsum([0] + [len(t) for t in targets])
-    np.savez(out / "index.npz", offsets=offsets, lengths=np.asarray(lengths, np.int64),
-             targets=np.concatenate(targets).astype(np.int16) if len(targets) else np.zeros(0, np.int16),
-             target_offsets=target_offsets)
-    (out / "texts.json").write_text(json.dumps({"texts": list(texts), "sources": list(sources)}))
+    write_index(out / "index.npz", out / "texts.json", lengths, targets, texts, sources)

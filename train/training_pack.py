@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.errors import EarshotError
-from train.features import FeatureSet, write_feature_set
+from train.features import FeatureSet, read_index, write_feature_set, write_index
 
 FORMAT = 1
 FLOOR = -13.82  # just below the log-mel floor, log(1e-6) = -13.8155: silence is code 0
@@ -54,7 +54,6 @@ class PackContents:
     init_state: dict | None
     model: dict
     training: dict
-    info: dict
 
 
 def encode(feats: np.ndarray) -> bytes:
@@ -141,12 +140,8 @@ def _write_set(dest: Path, set_name: str, data: FeatureSet, order: np.ndarray, b
         kept.extend(members.tolist())
         used += len(blob) + index_bytes
     kept = np.asarray(kept, np.int64)
-    targets = [data.targets[i] for i in kept]
-    np.savez(dest / f"{set_name}.index.npz", lengths=data.lengths[kept].astype(np.int64),
-             targets=np.concatenate(targets).astype(np.int16) if targets else np.zeros(0, np.int16),
-             target_offsets=np.cumsum([0] + [len(t) for t in targets]))
-    (dest / f"{set_name}.texts.json").write_text(json.dumps({"texts": [data.texts[i] for i in kept],
-                                                               "sources": [data.sources[i] for i in kept]}))
+    write_index(dest / f"{set_name}.index.npz", dest / f"{set_name}.texts.json", data.lengths[kept],
+                [data.targets[i] for i in kept], [data.texts[i] for i in kept], [data.sources[i] for i in kept])
     written = sum(part["bytes"] for part in parts) + sum(
         (dest / f"{set_name}.{suffix}").stat().st_size for suffix in ("index.npz", "texts.json"))
     return {"utterances": len(kept), "frames": int(data.lengths[kept].sum()), "parts": parts}, written
@@ -194,13 +189,12 @@ def read_pack(pack: Path, work: Path) -> PackContents:
                 raise PackError(f"{folder}: missing (the pack has {len(info['volumes'])} volumes); carry each one")
             for part in volume["sets"][set_name]["parts"]:
                 blocks.append(_read_part(folder / part["file"], part["sha256"], n_mels))
-            index = np.load(folder / f"{set_name}.index.npz", allow_pickle=False)
-            meta = json.loads((folder / f"{set_name}.texts.json").read_text())
-            flat, splits = index["targets"], index["target_offsets"]
-            lengths.append(index["lengths"])
-            targets += [flat[a:b] for a, b in zip(splits[:-1], splits[1:])]
-            texts += meta["texts"]
-            sources += meta["sources"]
+            volume_lengths, volume_targets, volume_texts, volume_sources = read_index(
+                folder / f"{set_name}.index.npz", folder / f"{set_name}.texts.json")
+            lengths.append(volume_lengths)
+            targets += volume_targets
+            texts += volume_texts
+            sources += volume_sources
         feats = np.concatenate(blocks) if blocks else np.zeros((0, n_mels), np.float16)
         lengths = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
         if len(feats) != int(lengths.sum()):
@@ -212,7 +206,7 @@ def read_pack(pack: Path, work: Path) -> PackContents:
         import torch
 
         init_state = torch.load(pack / _volume(0) / info["init"], map_location="cpu", weights_only=True)
-    return PackContents(loaded["train"], loaded["dev"], init_state, info["model"], info["training"], info)
+    return PackContents(loaded["train"], loaded["dev"], init_state, info["model"], info["training"])
 
 
 def _read_part(path: Path, sha256: str, n_mels: int) -> np.ndarray:
