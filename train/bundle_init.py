@@ -104,11 +104,12 @@ def unfold_batch_norms(model: ConvCtcModel, feature_examples: list[np.ndarray]) 
     sums = {id(n): [0.0, 0.0, 0] for n in norms}
 
     def hook(module, inputs, _output):
-        x = inputs[0].double()  # (batch, channels, steps)
+        x = inputs[0].double()  # (batch, channels, steps), or (batch, channels, 1, steps) on a CPU
+        over = tuple(d for d in range(x.dim()) if d != 1)  # every axis but the channels
         acc = sums[id(module)]
-        acc[0] = acc[0] + x.sum(dim=(0, 2))
-        acc[1] = acc[1] + (x * x).sum(dim=(0, 2))
-        acc[2] += x.shape[0] * x.shape[2]
+        acc[0] = acc[0] + x.sum(dim=over)
+        acc[1] = acc[1] + (x * x).sum(dim=over)
+        acc[2] += x.numel() // x.shape[1]
 
     handles = [n.register_forward_hook(hook) for n in norms]
     model.eval()
