@@ -68,7 +68,8 @@ class Int16MaskDropout(nn.Dropout):
     """Dropout whose mask on a CPU is drawn as 16-bit integers from 64-bit random words.
 
     PyTorch's CPU dropout draws a float per element (Bernoulli), which took a fifth of a training
-    step here; 16-bit draws cost a tenth of that. An element is kept where its draw is at least
+    step here; with 16-bit draws the whole dropout is 2.6 times faster (4.7 against 12.2 ms on
+    1.5 M elements, 2 threads, session 26). An element is kept where its draw is at least
     p * 65536 (the drop rate exact to 1/65536) and scaled by 1 / (1 - p), as nn.Dropout does.
     In the 1-D layout (GPUs) it is nn.Dropout unchanged."""
 
