@@ -10,6 +10,8 @@ Timed at 1 and 2 threads (the recipes' `training.threads`). Run as plain tests w
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 torch = pytest.importorskip("torch", reason="the training extra (PyTorch) is not installed")
@@ -20,12 +22,21 @@ SHIPPED = ModelConfig(channels=384)  # train/recipes/gpu_base.json's model, whic
 BATCH, FRAMES, TARGET_CHARS = 24, 500, 60
 
 
+@contextmanager
+def _threads(n: int):
+    """PyTorch on `n` threads inside the block, as before it after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("layout", ["rows", "1d"])
 @pytest.mark.benchmark(group="training-step-12000-frames")
 def test_training_step(benchmark, layout, threads):
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = ConvCtcModel(SHIPPED).train()
     model.cpu_row_layout = layout == "rows"
@@ -44,10 +55,8 @@ def test_training_step(benchmark, layout, threads):
         optimizer.step()
         return loss.item()
 
-    try:
+    with _threads(threads):
         loss = benchmark.pedantic(step, rounds=5, warmup_rounds=1)
-    finally:
-        torch.set_num_threads(previous_threads)
     assert loss == loss and loss > 0  # finite, positive CTC loss
     benchmark.extra_info.update(layout=layout, threads=threads, frames=BATCH * FRAMES)
 
@@ -55,8 +64,6 @@ def test_training_step(benchmark, layout, threads):
 @pytest.mark.parametrize("layout", ["rows", "1d"])
 @pytest.mark.benchmark(group="forward-no-grad-24000-frames-2-threads")
 def test_forward_without_gradients(benchmark, layout):
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(2)
     torch.manual_seed(0)
     model = ConvCtcModel(SHIPPED).eval()
     model.cpu_row_layout = layout == "rows"
@@ -66,9 +73,7 @@ def test_forward_without_gradients(benchmark, layout):
         with torch.no_grad():
             return model(feats)
 
-    try:
+    with _threads(2):
         log_probs = benchmark.pedantic(forward, rounds=5, warmup_rounds=1)
-    finally:
-        torch.set_num_threads(previous_threads)
     assert torch.isfinite(log_probs).all()
     benchmark.extra_info.update(layout=layout, threads=2, frames=2 * BATCH * FRAMES)
